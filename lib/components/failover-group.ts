@@ -1,0 +1,139 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { CallTarget, ServiceDefinition } from "../model/workload-args";
+import {
+  type FailoverMemberSpec,
+  type FailoverPolicyArgs,
+  buildServiceExport,
+  planFailover,
+  validateFailover,
+} from "../model/failover";
+import { checkName } from "../model/names";
+import { Problems } from "../model/problems";
+import { validateServiceDefinition } from "../model/workload-validate";
+import { isImageBuild, resolveWorkload } from "../model/workload-resolve";
+import { BRAND, hasBrand } from "./brand";
+import { type WorkloadChildren, buildImage, createWorkload, discoveryOutputs, throwIfInvalid } from "./workload-resources";
+
+/** A cluster of a multi-cluster FailoverGroup. */
+export interface FailoverMemberArgs extends FailoverMemberSpec {
+  /** Kubernetes provider of the member's cluster. */
+  readonly provider: k8s.Provider;
+}
+
+export interface FailoverGroupArgs extends FailoverPolicyArgs {
+  /** The service run in every failure domain. */
+  readonly service: ServiceDefinition;
+  /** Clusters for active/standby failover; omit for zone failover in one cluster. */
+  readonly members?: readonly FailoverMemberArgs[];
+  /** @default "cluster.local" */
+  readonly clusterDomain?: string;
+}
+
+/** What FailoverGroup deploys into one failure domain (cluster). */
+export interface FailoverMemberOutputs {
+  readonly name: string;
+  readonly active: boolean;
+  readonly replicas: number;
+  readonly workload: WorkloadChildren;
+  readonly serviceExport?: k8s.apiextensions.CustomResource;
+}
+
+const TYPE = "switchyard:index:FailoverGroup";
+export const ROLE_ANNOTATION = "switchyard.dev/failover-role";
+
+export function validateFailoverGroup(name: string, args: FailoverGroupArgs): Problems {
+  const problems = new Problems();
+  checkName(problems, "name", name, "");
+  problems.addAll(validateServiceDefinition(args.service ?? ({} as ServiceDefinition), { requirePort: true, prefix: "service" }).list);
+  problems.addAll(validateFailover(args, args.members, name).list);
+  return problems;
+}
+
+/**
+ * One service run across failure domains: zones of one cluster (hard spread,
+ * PDB, zone-preferring traffic), or several clusters in active/standby where a
+ * change of the active member promotes the new one before demoting the old.
+ */
+export class FailoverGroup extends pulumi.ComponentResource implements CallTarget {
+  readonly [BRAND] = TYPE;
+  readonly members: readonly FailoverMemberOutputs[];
+  /** Name of the Kubernetes Service (the active member's). */
+  readonly serviceName: pulumi.Output<string>;
+  readonly namespace: pulumi.Output<string>;
+  readonly dnsName: pulumi.Output<string>;
+  readonly endpoint: pulumi.Output<string>;
+  /** `<service>.<namespace>.svc.clusterset.local` when `exportService` is set. */
+  readonly clustersetDnsName?: pulumi.Output<string>;
+  readonly activeMember: string;
+  readonly logicalName: string;
+  readonly port: number;
+  readonly podPort: string;
+  readonly podSelector: Record<string, string>;
+
+  static override isInstance(obj: unknown): obj is FailoverGroup {
+    return hasBrand(obj, TYPE);
+  }
+
+  constructor(name: string, args: FailoverGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+    throwIfInvalid(TYPE, name, validateFailoverGroup(name, args).list);
+    super(TYPE, name, {}, opts);
+    const plan = planFailover(args, args.members);
+    const r = resolveWorkload(name, "failovergroup", args.service);
+    const placement = { zones: plan.zones };
+    // Members share one image build and one Service name (MCS merges Services by name).
+    const built = isImageBuild(args.service.image) ? buildImage(`${name}-image`, args.service.image, this) : undefined;
+    const serviceName = plan.multiCluster ? (args.service.service?.name ?? name) : undefined;
+    const ordered = [...plan.members].sort((a, b) => Number(b.active) - Number(a.active));
+    const members: FailoverMemberOutputs[] = [];
+    let activeDeployment: k8s.apps.v1.Deployment | undefined;
+    for (const m of ordered) {
+      const provider = args.members?.find((x) => x.name === m.name)?.provider;
+      const prefix = plan.multiCluster ? `${name}-${m.name}` : name;
+      const workload = createWorkload(r, {
+        prefix,
+        parent: this,
+        ...(provider ? { provider } : {}),
+        replicas: m.replicas,
+        placement,
+        defaultTrafficDistribution: "PreferSameZone",
+        ...(serviceName ? { serviceName } : {}),
+        ...(built ? { imageRef: built.repoDigest } : {}),
+        // Standbys change only after the active member is rolled out: promote before demote.
+        ...(activeDeployment ? { dependsOn: [activeDeployment] } : {}),
+        ...(plan.multiCluster ? { deploymentAnnotations: { [ROLE_ANNOTATION]: m.active ? "active" : "standby" } } : {}),
+      });
+      if (m.active) activeDeployment = workload.deployment;
+      const serviceExport =
+        plan.exportService && workload.service
+          ? new k8s.apiextensions.CustomResource(
+              `${prefix}-export`,
+              buildServiceExport(workload.service.metadata.name, args.service.namespace, r.labels) as k8s.apiextensions.CustomResourceArgs,
+              { parent: this, ...(provider ? { provider } : {}) },
+            )
+          : undefined;
+      members.push({ name: m.name, active: m.active, replicas: m.replicas, workload, ...(serviceExport ? { serviceExport } : {}) });
+    }
+    this.members = members;
+    const active = members[0]!;
+    this.activeMember = active.name;
+    const primary = r.ports[0]!;
+    const d = discoveryOutputs(active.workload.service!, primary.servicePort, args.clusterDomain ?? "cluster.local");
+    this.serviceName = d.serviceName;
+    this.namespace = d.namespace;
+    this.dnsName = d.dnsName;
+    this.endpoint = d.endpoint;
+    if (plan.exportService) this.clustersetDnsName = pulumi.interpolate`${d.serviceName}.${d.namespace}.svc.clusterset.local`;
+    this.logicalName = name;
+    this.port = primary.servicePort;
+    this.podPort = primary.name;
+    this.podSelector = r.selectorLabels;
+    this.registerOutputs({
+      serviceName: this.serviceName,
+      dnsName: this.dnsName,
+      endpoint: this.endpoint,
+      activeMember: this.activeMember,
+      ...(this.clustersetDnsName ? { clustersetDnsName: this.clustersetDnsName } : {}),
+    });
+  }
+}

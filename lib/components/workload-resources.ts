@@ -1,0 +1,183 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type * as dockerTypes from "@pulumi/docker";
+import type { ImageBuildArgs } from "../model/workload-args";
+import type { ResolvedWorkload } from "../model/workload-resolve";
+import {
+  type Manifest,
+  type Placement,
+  buildCallPolicy,
+  buildDeployment,
+  buildDisruptionBudget,
+  buildEnvSecret,
+  buildHttpRoute,
+  buildIngressPolicy,
+  buildService,
+  buildServiceAccount,
+  ownedSecretEnv,
+} from "../model/workload-manifests";
+import { isImageBuild } from "../model/workload-resolve";
+import type { Problem } from "../model/problems";
+import { summarize } from "../model/problems";
+
+/** The Kubernetes children of one service (in one cluster). */
+export interface WorkloadChildren {
+  readonly image?: dockerTypes.Image;
+  readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  readonly envSecret?: k8s.core.v1.Secret;
+  readonly deployment: k8s.apps.v1.Deployment;
+  readonly service?: k8s.core.v1.Service;
+  readonly disruptionBudget?: k8s.policy.v1.PodDisruptionBudget;
+  readonly ingressPolicy?: k8s.networking.v1.NetworkPolicy;
+  readonly callPolicies: readonly k8s.networking.v1.NetworkPolicy[];
+  readonly route?: k8s.apiextensions.CustomResource;
+  /** Resolved image reference (the digest when built). */
+  readonly imageRef: pulumi.Input<string>;
+}
+
+export interface WorkloadOptions {
+  /** Prefix of the children's logical names (the component name, or `${name}-${member}`). */
+  readonly prefix: string;
+  readonly parent: pulumi.Resource;
+  /** Explicit provider for every child (FailoverGroup members); otherwise inherited from the parent. */
+  readonly provider?: pulumi.ProviderResource;
+  readonly replicas?: number;
+  readonly placement?: Placement;
+  readonly defaultTrafficDistribution?: string;
+  /** Fixed Service name (multi-cluster members share one). */
+  readonly serviceName?: string;
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  readonly extraEnv?: readonly Manifest[];
+  /** Built image shared by several members, instead of building per member. */
+  readonly imageRef?: pulumi.Input<string>;
+  readonly deploymentAnnotations?: Record<string, string>;
+}
+
+/** Throws `InputPropertiesError` listing every problem, before any child exists. */
+export function throwIfInvalid(type: string, name: string, problems: readonly Problem[]): void {
+  if (problems.length === 0) return;
+  throw new pulumi.InputPropertiesError({
+    message: summarize(type, name, problems),
+    errors: problems.map((p) => ({ propertyPath: p.property, reason: p.message })),
+  });
+}
+
+/** Creates the `@pulumi/docker` Image for a build spec; only loaded when used. */
+export function buildImage(name: string, build: ImageBuildArgs, parent: pulumi.Resource): dockerTypes.Image {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const docker = require("@pulumi/docker") as typeof dockerTypes;
+  const registry = build.registry
+    ? {
+        server: build.registry.server,
+        ...(build.registry.username !== undefined ? { username: build.registry.username } : {}),
+        ...(build.registry.password !== undefined ? { password: pulumi.secret(build.registry.password) } : {}),
+      }
+    : undefined;
+  return new docker.Image(
+    name,
+    {
+      imageName: build.repository,
+      build: {
+        context: build.context,
+        ...(build.dockerfile ? { dockerfile: build.dockerfile } : {}),
+        ...(build.target ? { target: build.target } : {}),
+        ...(build.buildArgs ? { args: build.buildArgs } : {}),
+        platform: build.platform ?? "linux/amd64",
+      },
+      ...(registry ? { registry } : {}),
+    },
+    { parent },
+  );
+}
+
+/** Creates the children of one service from its resolved description. */
+export function createWorkload(r: ResolvedWorkload, o: WorkloadOptions): WorkloadChildren {
+  const child = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({
+    parent: o.parent,
+    ...(o.provider ? { provider: o.provider } : {}),
+    ...extra,
+  });
+  const def = r.definition;
+  let image: dockerTypes.Image | undefined;
+  let imageRef: pulumi.Input<string>;
+  if (o.imageRef !== undefined) imageRef = o.imageRef;
+  else if (isImageBuild(def.image)) {
+    image = buildImage(`${o.prefix}-image`, def.image, o.parent);
+    imageRef = image.repoDigest;
+  } else imageRef = def.image as pulumi.Input<string>;
+
+  const serviceAccount = new k8s.core.v1.ServiceAccount(`${o.prefix}-sa`, buildServiceAccount(r), child());
+  const owned = ownedSecretEnv(r);
+  const envSecret = Object.keys(owned).length
+    ? new k8s.core.v1.Secret(
+        `${o.prefix}-env`,
+        buildEnvSecret(r, Object.fromEntries(Object.entries(owned).map(([k, v]) => [k, pulumi.secret(v)]))),
+        child({ additionalSecretOutputs: ["data", "stringData"] }),
+      )
+    : undefined;
+  const manifest = buildDeployment(
+    r,
+    {
+      image: imageRef,
+      serviceAccountName: serviceAccount.metadata.name,
+      ...(envSecret ? { envSecretName: envSecret.metadata.name } : {}),
+    },
+    {
+      ...(o.replicas !== undefined ? { replicas: o.replicas } : {}),
+      ...(o.placement ? { placement: o.placement } : {}),
+      ...(o.extraEnv ? { extraEnv: o.extraEnv } : {}),
+    },
+  );
+  if (o.deploymentAnnotations) manifest.metadata.annotations = { ...o.deploymentAnnotations };
+  const deployment = new k8s.apps.v1.Deployment(o.prefix, manifest as k8s.apps.v1.DeploymentArgs, child(o.dependsOn ? { dependsOn: o.dependsOn } : {}));
+  const namespace = deployment.metadata.namespace;
+
+  const service = r.ports.length
+    ? new k8s.core.v1.Service(
+        o.prefix,
+        buildService(r, {
+          ...(o.defaultTrafficDistribution ? { defaultTrafficDistribution: o.defaultTrafficDistribution } : {}),
+          ...(o.serviceName ? { name: o.serviceName } : {}),
+        }) as k8s.core.v1.ServiceArgs,
+        child(),
+      )
+    : undefined;
+  const pdbManifest = buildDisruptionBudget(r);
+  const disruptionBudget = pdbManifest
+    ? new k8s.policy.v1.PodDisruptionBudget(`${o.prefix}-pdb`, pdbManifest, child())
+    : undefined;
+  const policyManifest = buildIngressPolicy(r);
+  const ingressPolicy = policyManifest
+    ? new k8s.networking.v1.NetworkPolicy(`${o.prefix}-ingress`, policyManifest, child())
+    : undefined;
+  const callPolicies: k8s.networking.v1.NetworkPolicy[] = [];
+  for (const call of r.calls) {
+    const m = buildCallPolicy(r, call, namespace);
+    if (m) callPolicies.push(new k8s.networking.v1.NetworkPolicy(`${o.prefix}-to-${call.target.logicalName}`, m, child()));
+  }
+  const routeManifest = service ? buildHttpRoute(r, service.metadata.name) : undefined;
+  const route = routeManifest
+    ? new k8s.apiextensions.CustomResource(`${o.prefix}-route`, routeManifest as k8s.apiextensions.CustomResourceArgs, child())
+    : undefined;
+  return {
+    ...(image ? { image } : {}),
+    serviceAccount,
+    ...(envSecret ? { envSecret } : {}),
+    deployment,
+    ...(service ? { service } : {}),
+    ...(disruptionBudget ? { disruptionBudget } : {}),
+    ...(ingressPolicy ? { ingressPolicy } : {}),
+    callPolicies,
+    ...(route ? { route } : {}),
+    imageRef,
+  };
+}
+
+/** Discovery outputs of a service: names a client needs. */
+export function discoveryOutputs(service: k8s.core.v1.Service, port: number, clusterDomain: string) {
+  const serviceName = service.metadata.name;
+  const namespace = service.metadata.namespace;
+  const dnsName = pulumi.interpolate`${serviceName}.${namespace}.svc.${clusterDomain}`;
+  const endpoint = pulumi.interpolate`http://${dnsName}:${port}`;
+  return { serviceName, namespace, dnsName, endpoint };
+}

@@ -1,0 +1,323 @@
+import type { Input } from "@pulumi/pulumi";
+import type { NetworkPeerArgs, SecretKeyRef } from "./workload-args";
+import type { ResolvedCall, ResolvedWorkload } from "./workload-resolve";
+
+/** A Kubernetes object literal; values may be Pulumi inputs. */
+export type Manifest = Record<string, any>;
+
+export const ZONE_KEY = "topology.kubernetes.io/zone";
+export const HOSTNAME_KEY = "kubernetes.io/hostname";
+
+/** Values that only exist once other resources exist (auto-generated names). */
+export interface WorkloadRefs {
+  readonly image: Input<string>;
+  readonly serviceAccountName: Input<string>;
+  /** Name of the Secret holding `secretEnv` values, when the service has any. */
+  readonly envSecretName?: Input<string>;
+  /** Namespace the service runs in (the resolved one, for cross-namespace rules). */
+  readonly namespace?: Input<string>;
+}
+
+/** How the pods are placed; the default is a soft spread over zones and nodes. */
+export interface Placement {
+  /** Zones to pin to (hard spread with `minDomains`); `"all"` spreads hard over every zone. */
+  readonly zones?: readonly string[] | "all";
+}
+
+function metadata(r: ResolvedWorkload, namespace: Input<string> | undefined, extra?: Manifest): Manifest {
+  return {
+    ...(namespace !== undefined ? { namespace } : {}),
+    labels: { ...r.labels },
+    ...(extra ?? {}),
+  };
+}
+
+function isSecretRef(v: unknown): v is SecretKeyRef {
+  return typeof v === "object" && v !== null && "secretName" in v && "key" in v;
+}
+
+/** The Secret that stores `secretEnv` values given directly (not references). */
+export function ownedSecretEnv(r: ResolvedWorkload): Record<string, Input<string>> {
+  const out: Record<string, Input<string>> = {};
+  for (const [k, v] of Object.entries(r.definition.secretEnv ?? {})) {
+    if (!isSecretRef(v)) out[k] = v as Input<string>;
+  }
+  return out;
+}
+
+export function buildEnvSecret(r: ResolvedWorkload, data: Record<string, Input<string>>): Manifest {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: metadata(r, r.definition.namespace),
+    type: "Opaque",
+    stringData: data,
+  };
+}
+
+export function buildServiceAccount(r: ResolvedWorkload): Manifest {
+  return {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: metadata(r, r.definition.namespace),
+    automountServiceAccountToken: false,
+  };
+}
+
+function containerEnv(r: ResolvedWorkload, refs: WorkloadRefs, extraEnv: readonly Manifest[]): Manifest[] {
+  const env: Manifest[] = Object.entries(r.definition.env ?? {}).map(([name, value]) => ({ name, value }));
+  for (const [name, v] of Object.entries(r.definition.secretEnv ?? {})) {
+    const ref = isSecretRef(v) ? { name: v.secretName, key: v.key } : { name: refs.envSecretName, key: name };
+    env.push({ name, valueFrom: { secretKeyRef: ref } });
+  }
+  for (const call of r.calls) env.push({ name: call.env, value: call.target.endpoint });
+  env.push(...extraEnv);
+  return env;
+}
+
+function spreadConstraints(r: ResolvedWorkload, placement: Placement): Manifest[] | undefined {
+  const selector = { matchLabels: { ...r.selectorLabels } };
+  const hard = placement.zones !== undefined;
+  if (!r.topologySpread && !hard) return undefined;
+  const zone: Manifest = {
+    maxSkew: 1,
+    topologyKey: ZONE_KEY,
+    whenUnsatisfiable: hard ? "DoNotSchedule" : "ScheduleAnyway",
+    labelSelector: selector,
+    matchLabelKeys: ["pod-template-hash"],
+  };
+  if (Array.isArray(placement.zones)) zone.minDomains = placement.zones.length;
+  return [
+    zone,
+    {
+      maxSkew: 1,
+      topologyKey: HOSTNAME_KEY,
+      whenUnsatisfiable: "ScheduleAnyway",
+      labelSelector: selector,
+      matchLabelKeys: ["pod-template-hash"],
+    },
+  ];
+}
+
+/** The Deployment; `replicas` undefined leaves `spec.replicas` unset for an autoscaler. */
+export function buildDeployment(
+  r: ResolvedWorkload,
+  refs: WorkloadRefs,
+  opts: { readonly replicas?: number; readonly placement?: Placement; readonly extraEnv?: readonly Manifest[] } = {},
+): Manifest {
+  const def = r.definition;
+  const placement = opts.placement ?? {};
+  const env = containerEnv(r, refs, opts.extraEnv ?? []);
+  const container: Manifest = {
+    name: r.name,
+    image: refs.image,
+    ...(def.command !== undefined ? { command: def.command } : {}),
+    ...(def.args !== undefined ? { args: def.args } : {}),
+    ports: r.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
+    ...(env.length ? { env } : {}),
+    ...(r.resources ? { resources: r.resources } : {}),
+    ...(r.probes.readiness ? { readinessProbe: r.probes.readiness } : {}),
+    ...(r.probes.liveness ? { livenessProbe: r.probes.liveness } : {}),
+    ...(r.probes.startup ? { startupProbe: r.probes.startup } : {}),
+    ...(r.preStopSleepSeconds !== undefined ? { lifecycle: { preStop: { sleep: { seconds: r.preStopSleepSeconds } } } } : {}),
+    securityContext: r.containerSecurityContext,
+    ...(r.readOnlyRootFilesystem ? { volumeMounts: [{ name: "tmp", mountPath: "/tmp" }] } : {}),
+  };
+  const spread = spreadConstraints(r, placement);
+  const zones = Array.isArray(placement.zones) ? placement.zones : undefined;
+  const podSpec: Manifest = {
+    serviceAccountName: refs.serviceAccountName,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    terminationGracePeriodSeconds: r.terminationGracePeriodSeconds,
+    securityContext: r.podSecurityContext,
+    containers: [container],
+    ...(r.readOnlyRootFilesystem ? { volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }] } : {}),
+    ...(spread ? { topologySpreadConstraints: spread } : {}),
+    ...(zones
+      ? {
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE_KEY, operator: "In", values: [...zones] }] }],
+              },
+            },
+          },
+        }
+      : {}),
+    ...(def.nodeSelector ? { nodeSelector: def.nodeSelector } : {}),
+    ...(def.tolerations ? { tolerations: def.tolerations } : {}),
+    ...(def.imagePullSecrets ? { imagePullSecrets: def.imagePullSecrets.map((name) => ({ name })) } : {}),
+  };
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: metadata(r, def.namespace),
+    spec: {
+      ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}),
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: { ...r.selectorLabels } },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+      template: {
+        metadata: { labels: { ...r.labels }, ...(def.podAnnotations ? { annotations: def.podAnnotations } : {}) },
+        spec: podSpec,
+      },
+    },
+  };
+}
+
+export function buildService(
+  r: ResolvedWorkload,
+  opts: { readonly defaultTrafficDistribution?: string; readonly name?: string } = {},
+): Manifest {
+  const svc = r.definition.service ?? {};
+  const traffic = svc.trafficDistribution === null ? undefined : (svc.trafficDistribution ?? opts.defaultTrafficDistribution);
+  const name = svc.name ?? opts.name;
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: metadata(r, r.definition.namespace, {
+      ...(name ? { name } : {}),
+      ...(svc.annotations ? { annotations: svc.annotations } : {}),
+    }),
+    spec: {
+      type: "ClusterIP",
+      selector: { ...r.selectorLabels },
+      ports: r.ports.map((p) => ({
+        name: p.name,
+        port: p.servicePort,
+        targetPort: p.name,
+        protocol: p.protocol,
+        ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+      })),
+      sessionAffinity: svc.sessionAffinity ?? "None",
+      ...(svc.sessionAffinity === "ClientIP"
+        ? { sessionAffinityConfig: { clientIP: { timeoutSeconds: svc.sessionAffinityTimeoutSeconds ?? 10800 } } }
+        : {}),
+      ...(traffic ? { trafficDistribution: traffic } : {}),
+    },
+  };
+}
+
+export function buildDisruptionBudget(r: ResolvedWorkload): Manifest | undefined {
+  if (!r.disruptionBudget) return undefined;
+  return {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: metadata(r, r.definition.namespace),
+    spec: {
+      ...r.disruptionBudget,
+      selector: { matchLabels: { ...r.selectorLabels } },
+      unhealthyPodEvictionPolicy: "AlwaysAllow",
+    },
+  };
+}
+
+function peer(p: NetworkPeerArgs): Manifest {
+  const out: Manifest = {};
+  if (p.podLabels) out.podSelector = { matchLabels: { ...p.podLabels } };
+  if (p.namespace === "*") out.namespaceSelector = {};
+  else if (p.namespace !== undefined) out.namespaceSelector = { matchLabels: { "kubernetes.io/metadata.name": p.namespace } };
+  if (!p.podLabels && p.namespace === undefined) out.podSelector = {};
+  return out;
+}
+
+/**
+ * The service's own ingress policy: everything is denied except the sources
+ * in `allowFrom`, the route's gateway namespace, and callers (who add their
+ * own policies, see `buildCallPolicy`).
+ */
+export function buildIngressPolicy(r: ResolvedWorkload): Manifest | undefined {
+  if (!r.networkPolicy) return undefined;
+  const np = r.definition.networkPolicy;
+  const peers = (np ? (np.allowFrom ?? []) : []).map(peer);
+  const route = r.definition.route;
+  if (route) {
+    peers.push(
+      route.gateway.namespace !== undefined
+        ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": route.gateway.namespace } } }
+        : { podSelector: {} },
+    );
+  }
+  const ports = r.ports.map((p) => ({ protocol: p.protocol, port: p.name }));
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: metadata(r, r.definition.namespace),
+    spec: {
+      podSelector: { matchLabels: { ...r.selectorLabels } },
+      policyTypes: ["Ingress"],
+      ingress: peers.length ? [{ from: peers, ...(ports.length ? { ports } : {}) }] : [],
+    },
+  };
+}
+
+/**
+ * The policy a caller adds in its callee's namespace: admits exactly the
+ * caller's pods to the callee's port. Undefined when the callee's pods are unknown.
+ */
+export function buildCallPolicy(r: ResolvedWorkload, call: ResolvedCall, callerNamespace: Input<string>): Manifest | undefined {
+  const t = call.target;
+  if (!t.podSelector || t.podPort === undefined) return undefined;
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { namespace: t.namespace, labels: { ...r.labels } },
+    spec: {
+      podSelector: { matchLabels: { ...t.podSelector } },
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [
+            {
+              podSelector: { matchLabels: { ...r.selectorLabels } },
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": callerNamespace } },
+            },
+          ],
+          ports: [{ protocol: "TCP", port: t.podPort }],
+        },
+      ],
+    },
+  };
+}
+
+/** Gateway API HTTPRoute attaching the service (and weighted extra backends) to a Gateway. */
+export function buildHttpRoute(r: ResolvedWorkload, serviceName: Input<string>): Manifest | undefined {
+  const route = r.definition.route;
+  if (!route || r.ports.length === 0) return undefined;
+  const backends = route.backends ?? [];
+  const primaryWeight = route.weight ?? (backends.length ? 100 : 1);
+  return {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: metadata(r, r.definition.namespace),
+    spec: {
+      parentRefs: [
+        {
+          group: "gateway.networking.k8s.io",
+          kind: "Gateway",
+          name: route.gateway.name,
+          ...(route.gateway.namespace !== undefined ? { namespace: route.gateway.namespace } : {}),
+          ...(route.gateway.sectionName !== undefined ? { sectionName: route.gateway.sectionName } : {}),
+        },
+      ],
+      ...(route.hostnames ? { hostnames: [...route.hostnames] } : {}),
+      rules: [
+        {
+          matches: (route.pathPrefixes ?? ["/"]).map((value) => ({ path: { type: "PathPrefix", value } })),
+          backendRefs: [
+            { group: "", kind: "Service", name: serviceName, port: r.ports[0]!.servicePort, weight: primaryWeight },
+            ...backends.map((b) => ({
+              group: "",
+              kind: "Service",
+              name: b.target.serviceName,
+              namespace: b.target.namespace,
+              port: b.target.port,
+              weight: b.weight,
+            })),
+          ],
+        },
+      ],
+    },
+  };
+}

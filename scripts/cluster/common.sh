@@ -1,0 +1,78 @@
+# shellcheck shell=bash
+# Shared by up.sh and down.sh. Source it; do not run it.
+# The local control plane lives under $SY_CLUSTER (default
+# <repo>/.switchyard/cluster):
+#   pki/                 CA, serving and client certificates, service-account keys
+#   etcd/                etcd data
+#   kubeconfig           admin kubeconfig (system:masters)
+#   kubeconfigs/         one per component
+#   ports.env            the ports in use (all on 127.0.0.1)
+#   run/<name>.pid       one per process, each the leader of its own process group
+#   run/components.env   which binaries are running (to spot a version change)
+#   logs/<name>.log
+# shellcheck source=scripts/toolchain/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../toolchain/lib.sh"
+
+SY_CLUSTER="$SWITCHYARD_STATE/cluster"
+SY_ETCD_DIR="$(sy_bin_dir etcd "$ETCD_VERSION")"
+SY_K8S_DIR="$(sy_bin_dir kubernetes "$KUBERNETES_VERSION")"
+SY_KWOK_DIR="$(sy_bin_dir kwok "$KWOK_VERSION")"
+SY_KUBECTL="$SY_K8S_DIR/kubectl"
+SY_KUBECONFIG="$SY_CLUSTER/kubeconfig"
+# Start order; down.sh stops them in reverse.
+# shellcheck disable=SC2034  # used by up.sh and down.sh
+SY_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+# shellcheck disable=SC2034
+SY_HOST=127.0.0.1
+
+# sy_pid NAME -> the pid from run/NAME.pid when that process is alive and
+# is ours (its command line names this cluster's folder); fails otherwise.
+sy_pid() {
+  local f="$SY_CLUSTER/run/$1.pid" pid
+  [ -f "$f" ] || return 1
+  pid="$(cat "$f" 2>/dev/null)" || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  sy_pid_is_ours "$pid"
+  printf '%s' "$pid"
+}
+
+# sy_pid_is_ours PID -> success when PID is alive and its command line
+# mentions "$SY_CLUSTER/" (every process up.sh starts has its paths there).
+sy_pid_is_ours() {
+  local cmd
+  cmd="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" || return 1
+  [ -n "$cmd" ] && [[ "$cmd" == *"$SY_CLUSTER/"* ]]
+}
+
+# sy_stray_pids -> pids of processes of our binaries that belong to this
+# cluster folder, whether or not a pid file names them (left over from a
+# crashed run, say). Matches on both the binary path and the folder.
+sy_stray_pids() {
+  local d pid exe cmd
+  for d in /proc/[0-9]*; do
+    pid="${d#/proc/}"
+    [ "$pid" = "$$" ] && continue
+    exe="$(readlink "$d/exe" 2>/dev/null)" || continue
+    exe="${exe% (deleted)}"   # the binary was rebuilt while it ran
+    case "$exe" in
+      "$SY_ETCD_DIR/etcd"|"$SY_K8S_DIR"/kube-*|"$SY_KWOK_DIR/kwok") ;;
+      *) continue ;;
+    esac
+    cmd="$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)" || continue
+    [[ "$cmd" == *"$SY_CLUSTER/"* ]] && printf '%s\n' "$pid"
+  done
+  return 0
+}
+
+# sy_port_busy PORT -> success when something listens on PORT (any address).
+sy_port_busy() {
+  [ -n "$(ss -Htln "sport = :$1" 2>/dev/null)" ]
+}
+
+# sy_curl PATH... -> curl against the API server as the admin user.
+sy_curl() {
+  curl -fsS --max-time 5 --cacert "$SY_CLUSTER/pki/ca.crt" \
+    --cert "$SY_CLUSTER/pki/admin.crt" --key "$SY_CLUSTER/pki/admin.key" "$@"
+}
+
+sy_kubectl() { "$SY_KUBECTL" --kubeconfig "$SY_KUBECONFIG" "$@"; }

@@ -1,0 +1,410 @@
+#!/usr/bin/env bash
+# Start a local Kubernetes control plane on 127.0.0.1 for the end-to-end tests:
+# etcd, kube-apiserver (RBAC, PodSecurity), kube-controller-manager,
+# kube-scheduler and kwok with three fake Nodes in zones zone-a/b/c, then
+# install the CRDs from $SWITCHYARD_CRDS_DIR (default <repo>/../shared/crds).
+# Prints the admin kubeconfig path on stdout (logs go to stderr).
+#
+# Idempotent: when the cluster of this state folder is already up and healthy
+# it returns at once. Builds the binaries first if they are not cached
+# (scripts/toolchain/build-k8s.sh; that is long when cold).
+#
+# Environment (all optional):
+#   SWITCHYARD_STATE            state root (cluster in $SWITCHYARD_STATE/cluster)
+#   SWITCHYARD_CRDS_DIR         folder searched for **/*.y*ml CRDs; "" = none
+#   SWITCHYARD_APISERVER_PORT, SWITCHYARD_ETCD_PORT, SWITCHYARD_ETCD_PEER_PORT,
+#   SWITCHYARD_CONTROLLER_MANAGER_PORT, SWITCHYARD_SCHEDULER_PORT
+#                               fixed ports; otherwise free ones are picked once
+#                               and kept in ports.env while they stay free
+#   SWITCHYARD_SERVICE_CIDR     default 10.96.0.0/16
+#   SWITCHYARD_POD_CIDR         pod IPs kwok hands out, default 10.244.0.0/16
+#   SWITCHYARD_UP_TIMEOUT       seconds to wait for each readiness step (120)
+set -euo pipefail
+# shellcheck source=scripts/cluster/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+TIMEOUT="${SWITCHYARD_UP_TIMEOUT:-120}"
+SERVICE_CIDR="${SWITCHYARD_SERVICE_CIDR:-10.96.0.0/16}"
+POD_CIDR="${SWITCHYARD_POD_CIDR:-10.244.0.0/16}"
+CRDS_DIR="${SWITCHYARD_CRDS_DIR-$SY_REPO_ROOT/../shared/crds}"
+NODES=(kwok-node-a:zone-a:10.240.0.11 kwok-node-b:zone-b:10.240.0.12 kwok-node-c:zone-c:10.240.0.13)
+
+mkdir -p "$SY_CLUSTER"
+# One up.sh or down.sh at a time for this state folder.
+exec 8>"$SY_CLUSTER/.lock"
+flock 8
+
+# ---------------------------------------------------------------- helpers --
+# wait_for WHAT CMD... : retry CMD until it succeeds or $TIMEOUT passes.
+wait_for() {
+  local what="$1"; shift
+  local deadline=$((SECONDS + TIMEOUT))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      sy_log "up: timed out after ${TIMEOUT}s waiting for $what"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+crds_files() {
+  [ -n "$CRDS_DIR" ] && [ -d "$CRDS_DIR" ] || return 0
+  find "$CRDS_DIR" -type f \( -name '*.yaml' -o -name '*.yml' \) | LC_ALL=C sort
+}
+crds_hash() {
+  local f; { printf '%s\n' "$CRDS_DIR"; crds_files | while read -r f; do sha256sum "$f"; done; } | sha256sum | cut -d' ' -f1
+}
+components_stamp() {
+  printf 'etcd=%s\nkubernetes=%s\nkwok=%s\nservice_cidr=%s\npod_cidr=%s\n' \
+    "$SY_ETCD_DIR" "$SY_K8S_DIR" "$SY_KWOK_DIR" "$SERVICE_CIDR" "$POD_CIDR"
+}
+
+# healthy -> every process alive, API server ready, all nodes Ready, same
+# binaries and CRDs as asked for now.
+healthy() {
+  local c; for c in "${SY_COMPONENTS[@]}"; do sy_pid "$c" >/dev/null || return 1; done
+  [ -f "$SY_CLUSTER/ports.env" ] && [ -f "$SY_KUBECONFIG" ] || return 1
+  local url
+  url="$(sed -n 's/^SWITCHYARD_APISERVER_URL=//p' "$SY_CLUSTER/ports.env")"
+  [ -n "$url" ] && [ "$(sy_curl "$url/readyz" 2>/dev/null)" = ok ] || return 1
+  [ "$(cat "$SY_CLUSTER/run/components.env" 2>/dev/null)" = "$(components_stamp)" ] || return 1
+  [ "$(cat "$SY_CLUSTER/run/crds.sha256" 2>/dev/null)" = "$(crds_hash)" ] || return 1
+  local ready
+  ready="$(sy_kubectl get nodes -l type=kwok -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null | grep -c '^True$')" || return 1
+  [ "$ready" -ge "${#NODES[@]}" ]
+}
+
+# ------------------------------------------------------------- fast path --
+if healthy; then
+  sy_log "up: cluster already running ($(sed -n 's/^SWITCHYARD_APISERVER_URL=//p' "$SY_CLUSTER/ports.env"))"
+  printf '%s\n' "$SY_KUBECONFIG"
+  exit 0
+fi
+
+# Anything left of an earlier, unhealthy run goes first (keeps PKI and data).
+if compgen -G "$SY_CLUSTER/run/*.pid" >/dev/null || [ -n "$(sy_stray_pids)" ]; then
+  sy_log "up: stopping the remains of an earlier run"
+  SY_DOWN_LOCKED=1 "$SY_REPO_ROOT/scripts/cluster/down.sh"
+fi
+
+start_all=$SECONDS
+"$SY_REPO_ROOT/scripts/toolchain/build-k8s.sh" >/dev/null
+for b in "$SY_ETCD_DIR/etcd" "$SY_K8S_DIR/kube-apiserver" "$SY_K8S_DIR/kube-controller-manager" \
+         "$SY_K8S_DIR/kube-scheduler" "$SY_KUBECTL" "$SY_KWOK_DIR/kwok"; do
+  [ -x "$b" ] || { sy_log "up: missing $b"; exit 1; }
+done
+for tool in openssl curl ss setsid flock; do
+  command -v "$tool" >/dev/null || { sy_log "up: $tool is required"; exit 1; }
+done
+
+# On failure: show the logs' tails and stop whatever was started.
+on_error() {
+  local rc=$?
+  sy_log "up: failed (exit $rc); last log lines:"
+  local c; for c in "${SY_COMPONENTS[@]}"; do
+    [ -f "$SY_CLUSTER/logs/$c.log" ] || continue
+    printf -- '--- %s ---\n' "$c" >&2; tail -n 15 "$SY_CLUSTER/logs/$c.log" >&2
+  done
+  SY_DOWN_LOCKED=1 "$SY_REPO_ROOT/scripts/cluster/down.sh" >&2 || true
+  exit "$rc"
+}
+trap on_error ERR
+
+mkdir -p "$SY_CLUSTER"/{pki,etcd,kubeconfigs,run,logs}
+chmod 700 "$SY_CLUSTER" "$SY_CLUSTER/pki" "$SY_CLUSTER/etcd"
+
+# ------------------------------------------------------------------ ports --
+declare -A PORT
+PICKED=" "
+pick_port() { # NAME ENVVAR
+  local name="$1" var="$2" p=""
+  if [ -n "${!var:-}" ]; then
+    p="${!var}"
+    sy_port_busy "$p" && { sy_log "up: $var=$p is already in use"; return 1; }
+  else
+    p="$(sed -n "s/^$var=//p" "$SY_CLUSTER/ports.env" 2>/dev/null || true)"
+    if [ -z "$p" ] || sy_port_busy "$p" || [[ "$PICKED" == *" $p "* ]]; then
+      # Below Linux's ephemeral range (32768+), so outgoing connections
+      # cannot be holding it by chance.
+      local tries=0
+      while :; do
+        p=$((20000 + RANDOM % 12000))
+        sy_port_busy "$p" || [[ "$PICKED" == *" $p "* ]] || break
+        tries=$((tries + 1)); [ $tries -lt 200 ] || { sy_log "up: no free port"; return 1; }
+      done
+    fi
+  fi
+  PORT[$name]="$p"; PICKED+="$p "
+}
+pick_port etcd SWITCHYARD_ETCD_PORT
+pick_port etcd_peer SWITCHYARD_ETCD_PEER_PORT
+pick_port apiserver SWITCHYARD_APISERVER_PORT
+pick_port kcm SWITCHYARD_CONTROLLER_MANAGER_PORT
+pick_port scheduler SWITCHYARD_SCHEDULER_PORT
+cat >"$SY_CLUSTER/ports.env" <<EOF
+SWITCHYARD_ETCD_PORT=${PORT[etcd]}
+SWITCHYARD_ETCD_PEER_PORT=${PORT[etcd_peer]}
+SWITCHYARD_APISERVER_PORT=${PORT[apiserver]}
+SWITCHYARD_CONTROLLER_MANAGER_PORT=${PORT[kcm]}
+SWITCHYARD_SCHEDULER_PORT=${PORT[scheduler]}
+SWITCHYARD_APISERVER_URL=https://$SY_HOST:${PORT[apiserver]}
+EOF
+API_URL="https://$SY_HOST:${PORT[apiserver]}"
+sy_log "up: ports etcd=${PORT[etcd]}/${PORT[etcd_peer]} apiserver=${PORT[apiserver]} controller-manager=${PORT[kcm]} scheduler=${PORT[scheduler]}"
+
+# -------------------------------------------------------------------- PKI --
+PKI="$SY_CLUSTER/pki"
+# First address of the service range: the "kubernetes" Service's ClusterIP.
+svc_ip="$(awk -F'[./]' '{printf "%d.%d.%d.%d", $1, $2, $3, $4 + 1}' <<<"$SERVICE_CIDR")"
+
+new_key() { # FILE ec|rsa
+  [ -s "$1" ] && return 0
+  if [ "$2" = rsa ]; then
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null
+  else
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null
+  fi
+  chmod 600 "$1"
+}
+# new_cert NAME SUBJECT server|client|both [SAN]: a leaf signed by the CA.
+new_cert() {
+  local name="$1" subj="$2" kind="$3" san="${4:-}"
+  [ -s "$PKI/$name.crt" ] && [ -s "$PKI/$name.key" ] && return 0
+  new_key "$PKI/$name.key" ec
+  local eku ext="$PKI/$name.ext"
+  case "$kind" in
+    server) eku=serverAuth ;; client) eku=clientAuth ;; both) eku=serverAuth,clientAuth ;;
+  esac
+  {
+    echo "basicConstraints=critical,CA:FALSE"
+    echo "keyUsage=critical,digitalSignature,keyEncipherment"
+    echo "extendedKeyUsage=$eku"
+    echo "subjectKeyIdentifier=hash"
+    echo "authorityKeyIdentifier=keyid"
+    [ -z "$san" ] || echo "subjectAltName=$san"
+  } >"$ext"
+  openssl req -new -key "$PKI/$name.key" -subj "$subj" -out "$PKI/$name.csr" 2>/dev/null
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
+    -set_serial "0x$(openssl rand -hex 16)" -days 3650 -sha256 -extfile "$ext" \
+    -out "$PKI/$name.crt" 2>/dev/null
+  rm -f "$PKI/$name.csr" "$ext"
+}
+if [ ! -s "$PKI/ca.crt" ] || [ ! -s "$PKI/ca.key" ]; then
+  sy_log "up: creating the PKI in $PKI"
+  rm -f "$PKI"/*.crt   # every leaf must come from the new CA
+  new_key "$PKI/ca.key" ec
+  openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=switchyard-local-ca" -days 3650 -sha256 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    -out "$PKI/ca.crt" 2>/dev/null
+fi
+new_cert apiserver "/CN=kube-apiserver" server \
+  "DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:$svc_ip"
+new_cert etcd-server "/CN=etcd" server "DNS:localhost,IP:127.0.0.1"
+new_cert apiserver-etcd-client "/CN=kube-apiserver-etcd-client" client
+new_cert admin "/O=system:masters/CN=switchyard-admin" client
+new_cert controller-manager "/CN=system:kube-controller-manager" client
+new_cert scheduler "/CN=system:kube-scheduler" client
+# kwok plays every kubelet and the pods' lifecycle; it gets full rights.
+new_cert kwok "/O=system:masters/CN=kwok-controller" client
+if [ ! -s "$PKI/sa.key" ] || [ ! -s "$PKI/sa.pub" ]; then
+  rm -f "$PKI/sa.key"
+  new_key "$PKI/sa.key" rsa
+  openssl pkey -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+fi
+
+write_kubeconfig() { # FILE USER CERTNAME
+  local ca crt key
+  ca="$(base64 -w0 <"$PKI/ca.crt")"; crt="$(base64 -w0 <"$PKI/$3.crt")"; key="$(base64 -w0 <"$PKI/$3.key")"
+  : >"$1.tmp"; chmod 600 "$1.tmp"
+  cat >>"$1.tmp" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: switchyard
+  cluster:
+    server: $API_URL
+    certificate-authority-data: $ca
+users:
+- name: $2
+  user:
+    client-certificate-data: $crt
+    client-key-data: $key
+contexts:
+- name: switchyard
+  context:
+    cluster: switchyard
+    user: $2
+current-context: switchyard
+EOF
+  mv -f "$1.tmp" "$1"
+}
+write_kubeconfig "$SY_KUBECONFIG" switchyard-admin admin
+write_kubeconfig "$SY_CLUSTER/kubeconfigs/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
+write_kubeconfig "$SY_CLUSTER/kubeconfigs/scheduler.kubeconfig" system:kube-scheduler scheduler
+write_kubeconfig "$SY_CLUSTER/kubeconfigs/kwok.kubeconfig" kwok-controller kwok
+
+# -------------------------------------------------------------- processes --
+# start NAME BINARY ARGS... : run it in its own session (so its process group
+# can be stopped whole), logging to logs/NAME.log, pid in run/NAME.pid.
+start() {
+  local name="$1"; shift
+  printf '\n=== %s start %s\n' "$(date -u +%FT%TZ)" "$name" >>"$SY_CLUSTER/logs/$name.log"
+  # A background job of a non-interactive shell is not a group leader, so
+  # setsid makes it one without forking: $! is the daemon itself.
+  setsid "$@" </dev/null >>"$SY_CLUSTER/logs/$name.log" 2>&1 &
+  echo $! >"$SY_CLUSTER/run/$name.pid"
+}
+alive() { sy_pid "$1" >/dev/null || { sy_log "up: $1 exited; see $SY_CLUSTER/logs/$1.log"; return 2; }; }
+# wait_alive NAME WHAT CMD... : like wait_for, but gives up as soon as NAME dies.
+wait_alive() {
+  local name="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + TIMEOUT))
+  until "$@" >/dev/null 2>&1; do
+    alive "$name" || return 1
+    if [ $SECONDS -ge $deadline ]; then
+      sy_log "up: timed out after ${TIMEOUT}s waiting for $what"; return 1
+    fi
+    sleep 0.3
+  done
+}
+
+sy_log "up: starting etcd"
+start etcd "$SY_ETCD_DIR/etcd" \
+  --name=switchyard --data-dir="$SY_CLUSTER/etcd" \
+  --listen-client-urls="https://$SY_HOST:${PORT[etcd]}" --advertise-client-urls="https://$SY_HOST:${PORT[etcd]}" \
+  --listen-peer-urls="http://$SY_HOST:${PORT[etcd_peer]}" --initial-advertise-peer-urls="http://$SY_HOST:${PORT[etcd_peer]}" \
+  --initial-cluster="switchyard=http://$SY_HOST:${PORT[etcd_peer]}" --initial-cluster-state=new \
+  --cert-file="$PKI/etcd-server.crt" --key-file="$PKI/etcd-server.key" \
+  --trusted-ca-file="$PKI/ca.crt" --client-cert-auth=true \
+  --unsafe-no-fsync=true --log-level=warn
+# (no fsync: a throwaway test cluster trades durability for speed)
+etcd_health() {
+  curl -fsS --max-time 3 --cacert "$PKI/ca.crt" --cert "$PKI/apiserver-etcd-client.crt" \
+    --key "$PKI/apiserver-etcd-client.key" "https://$SY_HOST:${PORT[etcd]}/health" | grep -q '"health":"true"'
+}
+wait_alive etcd "etcd /health" etcd_health
+
+sy_log "up: starting kube-apiserver"
+start kube-apiserver "$SY_K8S_DIR/kube-apiserver" \
+  --bind-address="$SY_HOST" --advertise-address="$SY_HOST" --secure-port="${PORT[apiserver]}" \
+  --etcd-servers="https://$SY_HOST:${PORT[etcd]}" --etcd-cafile="$PKI/ca.crt" \
+  --etcd-certfile="$PKI/apiserver-etcd-client.crt" --etcd-keyfile="$PKI/apiserver-etcd-client.key" \
+  --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+  --client-ca-file="$PKI/ca.crt" \
+  --authorization-mode=Node,RBAC \
+  --enable-admission-plugins=NodeRestriction,PodSecurity \
+  --allow-privileged=true \
+  --service-cluster-ip-range="$SERVICE_CIDR" \
+  --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+  --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+  --cert-dir="$SY_CLUSTER/run/kube-apiserver" \
+  --profiling=false
+apiserver_ready() { [ "$(sy_curl "$API_URL/readyz")" = ok ]; }
+wait_alive kube-apiserver "kube-apiserver /readyz" apiserver_ready
+
+sy_log "up: starting kube-controller-manager and kube-scheduler"
+KCM_KC="$SY_CLUSTER/kubeconfigs/controller-manager.kubeconfig"
+start kube-controller-manager "$SY_K8S_DIR/kube-controller-manager" \
+  --kubeconfig="$KCM_KC" --authentication-kubeconfig="$KCM_KC" --authorization-kubeconfig="$KCM_KC" \
+  --bind-address="$SY_HOST" --secure-port="${PORT[kcm]}" --cert-dir="$SY_CLUSTER/run/kube-controller-manager" \
+  --leader-elect=false \
+  --root-ca-file="$PKI/ca.crt" --service-account-private-key-file="$PKI/sa.key" \
+  --use-service-account-credentials=true \
+  --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
+  --service-cluster-ip-range="$SERVICE_CIDR" \
+  --controllers='*' \
+  --profiling=false
+SCHED_KC="$SY_CLUSTER/kubeconfigs/scheduler.kubeconfig"
+start kube-scheduler "$SY_K8S_DIR/kube-scheduler" \
+  --kubeconfig="$SCHED_KC" --authentication-kubeconfig="$SCHED_KC" --authorization-kubeconfig="$SCHED_KC" \
+  --bind-address="$SY_HOST" --secure-port="${PORT[scheduler]}" --cert-dir="$SY_CLUSTER/run/kube-scheduler" \
+  --leader-elect=false --profiling=false
+
+# kwok: the default lifecycle stages (cached with the binary by build-k8s.sh).
+{
+  printf 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\nmetadata:\n  name: switchyard\noptions: {}\n'
+  for f in "$SY_KWOK_DIR"/stages/*.yaml; do printf -- '---\n'; cat "$f"; done
+} >"$SY_CLUSTER/kwok.yaml"
+sy_log "up: starting kwok"
+start kwok "$SY_KWOK_DIR/kwok" \
+  --kubeconfig="$SY_CLUSTER/kubeconfigs/kwok.kubeconfig" --config="$SY_CLUSTER/kwok.yaml" \
+  --manage-all-nodes=true --node-lease-duration-seconds=40 --cidr="$POD_CIDR"
+
+healthz() { curl -fsSk --max-time 3 "https://$SY_HOST:$1/healthz" | grep -q '^ok$'; }
+wait_alive kube-controller-manager "kube-controller-manager /healthz" healthz "${PORT[kcm]}"
+wait_alive kube-scheduler "kube-scheduler /healthz" healthz "${PORT[scheduler]}"
+alive kwok
+
+# ------------------------------------------------------------------ nodes --
+nodes_yaml="$SY_CLUSTER/nodes.yaml"
+: >"$nodes_yaml"
+for n in "${NODES[@]}"; do
+  IFS=: read -r name zone ip <<<"$n"
+  cat >>"$nodes_yaml" <<EOF
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: $name
+  labels:
+    type: kwok
+    kubernetes.io/hostname: $name
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    node.kubernetes.io/instance-type: kwok
+    topology.kubernetes.io/region: local
+    topology.kubernetes.io/zone: $zone
+  annotations:
+    node.alpha.kubernetes.io/ttl: "0"
+    kwok.x-k8s.io/node: fake
+status:
+  addresses:
+  - type: InternalIP
+    address: $ip
+  - type: Hostname
+    address: $name
+  allocatable: {cpu: "16", memory: 64Gi, pods: "110", ephemeral-storage: 100Gi}
+  capacity: {cpu: "16", memory: 64Gi, pods: "110", ephemeral-storage: 100Gi}
+  nodeInfo:
+    architecture: amd64
+    operatingSystem: linux
+    kubeletVersion: v$KUBERNETES_VERSION
+    kubeProxyVersion: v$KUBERNETES_VERSION
+EOF
+done
+sy_kubectl apply -f "$nodes_yaml" >/dev/null
+for n in "${NODES[@]}"; do
+  wait_alive kwok "node ${n%%:*} Ready" sy_kubectl wait --for=condition=Ready --timeout=5s "node/${n%%:*}"
+done
+# Ready is not enough for the scheduler until the not-ready taint is gone.
+no_taints() {
+  [ -z "$(sy_kubectl get nodes -l type=kwok -o jsonpath='{.items[*].spec.taints}')" ]
+}
+wait_alive kube-controller-manager "node taints to clear" no_taints
+wait_alive kube-controller-manager "ServiceAccount default/default" sy_kubectl get serviceaccount default -n default
+
+# ------------------------------------------------------------------- CRDs --
+mapfile -t crd_files < <(crds_files)
+if [ -n "$CRDS_DIR" ] && [ ! -d "$CRDS_DIR" ]; then
+  sy_log "up: WARNING: no CRD folder at $CRDS_DIR (set SWITCHYARD_CRDS_DIR); none installed"
+fi
+if [ ${#crd_files[@]} -gt 0 ]; then
+  sy_log "up: applying ${#crd_files[@]} CRD files from $CRDS_DIR"
+  args=(); for f in "${crd_files[@]}"; do args+=(-f "$f"); done
+  # Server-side: KEDA's ScaledJob is too large for the last-applied annotation.
+  mapfile -t applied < <(sy_kubectl apply --server-side --force-conflicts \
+    --field-manager=switchyard-up "${args[@]}" -o name)
+  crds=()
+  for o in "${applied[@]}"; do
+    [[ "$o" == customresourcedefinition.apiextensions.k8s.io/* ]] && crds+=("$o")
+  done
+  [ ${#crds[@]} -eq 0 ] || sy_kubectl wait --for=condition=Established --timeout="${TIMEOUT}s" "${crds[@]}" >/dev/null
+  sy_log "up: ${#crds[@]} CRDs established"
+fi
+
+components_stamp >"$SY_CLUSTER/run/components.env"
+crds_hash >"$SY_CLUSTER/run/crds.sha256"
+trap - ERR
+sy_log "up: cluster ready in $((SECONDS - start_all))s: $API_URL (kubeconfig below; or: source scripts/cluster/env.sh)"
+printf '%s\n' "$SY_KUBECONFIG"

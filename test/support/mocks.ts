@@ -1,0 +1,79 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** One resource registration seen by the Pulumi mocks. */
+export interface Registration {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  readonly provider?: string;
+  readonly custom?: boolean;
+}
+
+/** Registrations of the current test; reset by `installMocks`. */
+export const registrations: Registration[] = [];
+
+/** Installs Pulumi mocks that echo inputs and fill in server-assigned names. */
+export async function installMocks(preview: boolean): Promise<void> {
+  registrations.length = 0;
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        registrations.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          ...(args.provider !== undefined ? { provider: args.provider } : {}),
+          ...(args.custom !== undefined ? { custom: args.custom } : {}),
+        });
+        const state: Record<string, any> = { ...args.inputs };
+        if (args.type.startsWith("kubernetes:") && !args.type.startsWith("kubernetes:index")) {
+          const md = args.inputs.metadata ?? {};
+          state.metadata = { ...md, name: md.name ?? `${args.name}-0a1b2c3d`, namespace: md.namespace ?? "default" };
+        }
+        if (args.type === "docker:index/image:Image") {
+          state.repoDigest = `${args.inputs.imageName}@sha256:${"ab".repeat(32)}`;
+        }
+        return { id: `${args.name}-id`, state };
+      },
+      call(args) {
+        return args.inputs;
+      },
+    },
+    "project",
+    "stack",
+    preview,
+  );
+}
+
+/** Resolves an Output in a test. */
+export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+/** Waits until the registrations stop changing (all children registered). */
+export async function settle(): Promise<Registration[]> {
+  let last = -1;
+  let stable = 0;
+  while (stable < 3) {
+    await new Promise((r) => setTimeout(r, 10));
+    if (registrations.length === last) stable++;
+    else {
+      stable = 0;
+      last = registrations.length;
+    }
+  }
+  return [...registrations];
+}
+
+/** Registrations of Kubernetes objects (not components or providers). */
+export function kubeObjects(regs: readonly Registration[]): Registration[] {
+  return regs.filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers"));
+}
+
+/** Short `Kind/name` list, sorted, for exact-children assertions. */
+export function childList(regs: readonly Registration[]): string[] {
+  return regs
+    .filter((r) => r.custom !== false && !r.type.startsWith("pulumi:providers"))
+    .map((r) => `${r.type}::${r.name}`)
+    .sort();
+}
