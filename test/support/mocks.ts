@@ -14,6 +14,7 @@ export const registrations: Registration[] = [];
 
 /** Installs Pulumi mocks that echo inputs and fill in server-assigned names. */
 export async function installMocks(preview: boolean): Promise<void> {
+  await settle(); // let registrations of a previous test finish first
   registrations.length = 0;
   await pulumi.runtime.setMocks(
     {
@@ -76,4 +77,20 @@ export function childList(regs: readonly Registration[]): string[] {
     .filter((r) => r.custom !== false && !r.type.startsWith("pulumi:providers"))
     .map((r) => `${r.type}::${r.name}`)
     .sort();
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/** True when a registered input value is a secret on the wire. */
+export function isWireSecret(v: unknown): boolean {
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE;
+}
+
+/** Removes secret wrappers from registered inputs (deeply). */
+export function unsecret(v: any): any {
+  if (isWireSecret(v)) return unsecret(v.value);
+  if (Array.isArray(v)) return v.map(unsecret);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unsecret(x)]));
+  return v;
 }

@@ -13,28 +13,53 @@ function walk(dir: string): string[] {
   });
 }
 
-let crdValidators: Map<string, ValidateFunction> | undefined;
+/** CRD patterns are Go (RE2) regular expressions; translate the leading `(?i)` flag group. */
+function goRegExp(pattern: string, flags: string): RegExp {
+  const m = /^\(\?([a-z]+)\)/.exec(pattern);
+  return m ? new RegExp(pattern.slice(m[0].length), flags + (m[1]!.includes("i") ? "i" : "")) : new RegExp(pattern, flags);
+}
+goRegExp.code = "new RegExp";
 
-/** `group/version/Kind` -> validator of the CRD's openAPIV3Schema. */
-function crdIndex(): Map<string, ValidateFunction> {
-  if (crdValidators) return crdValidators;
-  // Kubernetes structural schemas use x-kubernetes-* keywords and OpenAPI formats.
-  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-  crdValidators = new Map();
+let crdSchemas: Map<string, object> | undefined;
+const compiled = new Map<string, ValidateFunction>();
+// Kubernetes structural schemas use x-kubernetes-* keywords and OpenAPI formats.
+const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true, code: { regExp: goRegExp } });
+
+/** `group/version/Kind` -> the CRD's openAPIV3Schema, for every served version. */
+export function crdSchemaIndex(): Map<string, object> {
+  if (crdSchemas) return crdSchemas;
+  crdSchemas = new Map();
   for (const file of walk(CRDS_DIR)) {
     for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
       const crd = doc.toJS();
       if (crd?.kind !== "CustomResourceDefinition") continue;
       for (const v of crd.spec.versions) {
-        if (!v.served || !v.schema?.openAPIV3Schema) continue;
-        crdValidators.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, ajv.compile(v.schema.openAPIV3Schema));
+        if (v.served && v.schema?.openAPIV3Schema) crdSchemas.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, v.schema.openAPIV3Schema);
       }
     }
   }
-  return crdValidators;
+  return crdSchemas;
 }
 
-const BUILTIN_GROUPS = new Set(["", "apps", "policy", "autoscaling", "networking.k8s.io", "batch", "rbac.authorization.k8s.io"]);
+function crdValidator(key: string): ValidateFunction | undefined {
+  if (!compiled.has(key)) {
+    const schema = crdSchemaIndex().get(key);
+    if (!schema) return undefined;
+    compiled.set(key, ajv.compile(schema));
+  }
+  return compiled.get(key);
+}
+
+/** The Kubernetes OpenAPI models of the built-in API groups switchyard uses. */
+const BUILTIN: Record<string, () => Promise<Record<string, any>>> = {
+  v1: () => import("kubernetes-models/v1"),
+  "apps/v1": () => import("kubernetes-models/apps/v1"),
+  "policy/v1": () => import("kubernetes-models/policy/v1"),
+  "autoscaling/v2": () => import("kubernetes-models/autoscaling/v2"),
+  "networking.k8s.io/v1": () => import("kubernetes-models/networking.k8s.io/v1"),
+  "batch/v1": () => import("kubernetes-models/batch/v1"),
+  "rbac.authorization.k8s.io/v1": () => import("kubernetes-models/rbac.authorization.k8s.io/v1"),
+};
 
 /**
  * Validates one manifest: built-in kinds against the Kubernetes OpenAPI schemas
@@ -43,8 +68,10 @@ const BUILTIN_GROUPS = new Set(["", "apps", "policy", "autoscaling", "networking
  */
 export async function validateManifest(m: Record<string, any>): Promise<string[]> {
   const [group, version] = m.apiVersion.includes("/") ? m.apiVersion.split("/") : ["", m.apiVersion];
-  if (BUILTIN_GROUPS.has(group)) {
-    const mod = await import(`kubernetes-models/${group ? `${group}/` : ""}${version}/${m.kind}`);
+  const builtin = BUILTIN[m.apiVersion];
+  if (builtin) {
+    const mod = await builtin();
+    if (!mod[m.kind]) return [`kubernetes-models has no ${m.apiVersion} ${m.kind}`];
     try {
       new mod[m.kind](m).validate();
       return [];
@@ -52,7 +79,7 @@ export async function validateManifest(m: Record<string, any>): Promise<string[]
       return [(e as Error).message];
     }
   }
-  const validate = crdIndex().get(`${group}/${version}/${m.kind}`);
+  const validate = crdValidator(`${group}/${version}/${m.kind}`);
   if (!validate) return [`no CRD schema for ${m.apiVersion} ${m.kind} under ${CRDS_DIR}`];
   return validate(m) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
 }
