@@ -19,7 +19,6 @@ export default defineConfig({
           // One stack at a time against the local control plane.
           pool: "forks",
           poolOptions: { forks: { singleFork: true } },
-          fileParallelism: false,
           testTimeout: 900_000,
           hookTimeout: 900_000,
           globalSetup: ["test/e2e/global-setup.ts"],

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Prepares everything the end-to-end tier needs and prints the environment to
+# use, NUL-separated (`env -0`): the toolchain (built once, cached), the local
+# control plane, and the built package (the example imports @switchyard/pulumi).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+{
+  bash "$root/scripts/toolchain/build-pulumi.sh"
+  bash "$root/scripts/toolchain/build-k8s.sh"
+  bash "$root/scripts/cluster/up.sh"
+  (cd "$root" && npm run --silent build)
+} >&2
+# shellcheck source=../toolchain/pulumi-env.sh
+. "$root/scripts/toolchain/pulumi-env.sh"
+# shellcheck source=../cluster/env.sh
+. "$root/scripts/cluster/env.sh"
+env -0
