@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The one command that runs every test tier (README: `npm test`):
+#   typecheck, lint, the unit tier (mocks + schemas), then the end-to-end tier
+#   (real Pulumi engine + local Kubernetes control plane, built on first use).
+# Ends with one line: "N passed, N failed, N skipped" summed over all tiers.
+# Options: --unit (unit tier only), --e2e (e2e tier only).
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+tiers=(unit e2e)
+case "${1:-}" in
+  --unit) tiers=(unit) ;;
+  --e2e) tiers=(e2e) ;;
+esac
+
+[ -d node_modules/@pulumi/pulumi ] || npm ci --no-audit --no-fund
+out="$root/.switchyard/test-results"
+rm -rf "$out" && mkdir -p "$out"
+status=0
+extra_failed=0
+
+step() { # step NAME CMD... : a check that counts as one test
+  if "${@:2}"; then echo "$1" >>"$out/checks-passed"; else echo "$1" >>"$out/checks-failed"; status=1; fi
+}
+if [ "${tiers[0]}" = unit ]; then
+  step typecheck npm run --silent typecheck
+  step lint npm run --silent lint
+  step single-pulumi-sdk bash -c '[ "$(npm ls @pulumi/pulumi --all --parseable 2>/dev/null | sort -u | wc -l)" = 1 ]'
+fi
+for tier in "${tiers[@]}"; do
+  npx vitest run --project "$tier" --reporter=default --reporter=json --outputFile.json="$out/$tier.json" || status=1
+  [ -s "$out/$tier.json" ] || { echo "switchyard: the $tier tier produced no report" >&2; extra_failed=$((extra_failed + 1)); status=1; }
+done
+
+node -e '
+const fs = require("fs"); const dir = process.argv[1];
+let p = 0, f = Number(process.argv[2]), s = 0;
+for (const t of ["unit", "e2e"]) {
+  const file = `${dir}/${t}.json`;
+  if (!fs.existsSync(file)) continue;
+  const r = JSON.parse(fs.readFileSync(file, "utf8"));
+  p += r.numPassedTests; f += r.numFailedTests; s += r.numPendingTests + r.numTodoTests;
+  // A suite that failed to load counts as a failure even with no test in it.
+  f += r.testResults.filter((x) => x.status === "failed" && x.assertionResults.length === 0).length;
+}
+const lines = (n) => fs.existsSync(`${dir}/${n}`) ? fs.readFileSync(`${dir}/${n}`, "utf8").trim().split("\n").filter(Boolean).length : 0;
+p += lines("checks-passed"); f += lines("checks-failed");
+console.log(`${p} passed, ${f} failed, ${s} skipped`);
+' "$out" "$extra_failed"
+exit $status
