@@ -20,6 +20,7 @@ const TYPE = "switchyard:index:AutoScaledService";
 
 /** Checks every argument; returns all problems. Pure: usable by policy packs. */
 export function validateAutoScaledService(name: string, args: AutoScaledServiceArgs): Problems {
+  args ??= {} as AutoScaledServiceArgs; // plain-JS callers may omit the args
   const problems = new Problems();
   checkName(problems, "name", name, "");
   problems.addAll(validateServiceDefinition(args, { requirePort: true }).list);

@@ -43,6 +43,7 @@ const TYPE = "switchyard:index:FailoverGroup";
 export const ROLE_ANNOTATION = "switchyard.dev/failover-role";
 
 export function validateFailoverGroup(name: string, args: FailoverGroupArgs): Problems {
+  args ??= {} as FailoverGroupArgs; // plain-JS callers may omit the args
   const problems = new Problems();
   checkName(problems, "name", name, "");
   problems.addAll(validateServiceDefinition(args.service ?? ({} as ServiceDefinition), { requirePort: true, prefix: "service" }).list);

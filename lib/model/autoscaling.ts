@@ -80,7 +80,7 @@ function requests(def: ServiceDefinition, key: "cpuRequest" | "memoryRequest"): 
 
 export function validateAutoscaling(a: AutoscalingArgs | undefined, def: ServiceDefinition, prefix = "autoscaling"): Problems {
   const problems = new Problems();
-  if (a === undefined) {
+  if (a == null) {
     problems.add(prefix, `\`${prefix}\` is required. Set at least \`${prefix}.maxReplicas\`, e.g. { maxReplicas: 10 }.`);
     return problems;
   }

@@ -89,7 +89,9 @@ export function validateFailover(
     });
   }
   const replicas = policy.replicas ?? (zones === "all" ? 3 : zones.length);
-  if (!Number.isInteger(replicas) || replicas < 1) {
+  if (policy.replicas === undefined && zones !== "all" && zones.length === 0) {
+    // Nothing to derive `replicas` from: the empty `zones` is reported above.
+  } else if (!Number.isInteger(replicas) || replicas < 1) {
     problems.add("replicas", `\`replicas\` (${show(replicas)}) must be a whole number >= 1.`);
   } else if (zones === "all" && replicas < 2) {
     problems.add("replicas", `\`replicas\` (${replicas}) leaves no replica to fail over to when a zone is lost. Set \`replicas\` to 2 or more.`);
@@ -100,7 +102,7 @@ export function validateFailover(
     const s = policy.standbyReplicas;
     if (!Number.isInteger(s) || s < 0) {
       problems.add("standbyReplicas", `\`standbyReplicas\` (${show(s)}) must be a whole number >= 0.`);
-    } else if (Number.isInteger(replicas) && s > replicas) {
+    } else if (Number.isInteger(replicas) && replicas >= 1 && s > replicas) {
       problems.add("standbyReplicas", `\`standbyReplicas\` (${s}) must not exceed \`replicas\` (${replicas}). Set it to ${replicas} or fewer.`);
     }
     if (!members?.length) {
@@ -110,7 +112,7 @@ export function validateFailover(
   if (policy.exportService && !members?.length) {
     problems.add("exportService", "`exportService` (true) only applies with `members` (several clusters). Remove it, or add `members`.");
   }
-  if (members !== undefined) {
+  if (members != null) {
     if (members.length < 2) {
       problems.add("members", `\`members\` has ${members.length} entr${members.length === 1 ? "y" : "ies"}; a multi-cluster FailoverGroup needs at least 2 (one active, one standby). Add a member, or remove \`members\` for zone failover in one cluster.`);
     }

@@ -19,16 +19,17 @@ export function checkName(
   name: string,
   longestSuffix: string,
 ): void {
+  const room = MAX_NAME_LENGTH - longestSuffix.length - AUTONAME_SUFFIX_LENGTH;
   if (!DNS1035_LABEL.test(name)) {
+    const suggestion = toDns1035(name).slice(0, room).replace(/-+$/, "");
     problems.add(
       property,
-      `\`${property}\` (${show(name)}) must be a DNS-1035 label: lower-case letters, digits and "-", starting with a letter and ending with a letter or digit. Rename it, e.g. ${show(toDns1035(name))}.`,
+      `\`${property}\` (${show(name)}) must be a DNS-1035 label: lower-case letters, digits and "-", starting with a letter and ending with a letter or digit. Rename it, e.g. ${show(suggestion)}.`,
     );
     return;
   }
   const longest = name.length + longestSuffix.length + AUTONAME_SUFFIX_LENGTH;
   if (longest > MAX_NAME_LENGTH) {
-    const room = MAX_NAME_LENGTH - longestSuffix.length - AUTONAME_SUFFIX_LENGTH;
     problems.add(
       property,
       `\`${property}\` (${show(name)}) is ${name.length} characters; the longest derived object name ("${name}${longestSuffix}" plus the ${AUTONAME_SUFFIX_LENGTH}-character auto-name suffix) would be ${longest} > ${MAX_NAME_LENGTH}. Shorten it to ${room} characters or fewer.`,

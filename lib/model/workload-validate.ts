@@ -18,7 +18,7 @@ function checkProbe(
   portNames: Set<string>,
   portNumbers: Set<number>,
 ): void {
-  if (probe === false || probe === undefined) return;
+  if (probe === false || probe == null) return;
   const handlers = [probe.path !== undefined, probe.grpc === true, probe.command !== undefined].filter(Boolean).length;
   if (handlers > 1) {
     problems.add(property, `\`${property}\` sets more than one of \`path\`, \`grpc\` and \`command\`. Keep exactly one.`);
@@ -142,7 +142,7 @@ export function validateServiceDefinition(
   if (svc?.sessionAffinityTimeoutSeconds !== undefined) {
     const t = svc.sessionAffinityTimeoutSeconds;
     if (svc.sessionAffinity !== "ClientIP") {
-      problems.add(p("service.sessionAffinityTimeoutSeconds"), `\`${p("service.sessionAffinityTimeoutSeconds")}\` (${t}) only applies with \`sessionAffinity: "ClientIP"\`. Set \`service.sessionAffinity\` to "ClientIP" or remove the timeout.`);
+      problems.add(p("service.sessionAffinityTimeoutSeconds"), `\`${p("service.sessionAffinityTimeoutSeconds")}\` (${t}) only applies with \`sessionAffinity: "ClientIP"\`. Set \`${p("service.sessionAffinity")}\` to "ClientIP" or remove the timeout.`);
     } else if (!Number.isInteger(t) || t < 1 || t > 86400) {
       problems.add(p("service.sessionAffinityTimeoutSeconds"), `\`${p("service.sessionAffinityTimeoutSeconds")}\` (${t}) must be from 1 to 86400. Use e.g. 10800.`);
     }
