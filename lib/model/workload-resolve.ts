@@ -53,6 +53,9 @@ export interface ResolvedWorkload {
   readonly buildsImage: boolean;
 }
 
+/** Seconds a terminating pod keeps serving while endpoints drain. */
+export const DEFAULT_PRESTOP_SLEEP = 5;
+
 export const DEFAULT_RESOURCES = {
   cpuRequest: "100m",
   memoryRequest: "128Mi",
@@ -218,7 +221,7 @@ export function resolveWorkload(name: string, component: string, def: ServiceDef
     containerSecurityContext,
     readOnlyRootFilesystem: c.readOnlyRootFilesystem === true,
     terminationGracePeriodSeconds: def.terminationGracePeriodSeconds ?? 30,
-    preStopSleepSeconds: def.preStopSleepSeconds === null ? undefined : (def.preStopSleepSeconds ?? 5),
+    preStopSleepSeconds: def.preStopSleepSeconds === null ? undefined : (def.preStopSleepSeconds ?? DEFAULT_PRESTOP_SLEEP),
     disruptionBudget:
       pdb === false
         ? undefined

@@ -1,7 +1,7 @@
 import type { ProbeArgs, ServiceDefinition } from "./workload-args";
 import { isEnvName, isLabelValue } from "./names";
 import { Problems, isPlain, show } from "./problems";
-import { isImageBuild, normalizeCall, resolveCalls, resolvePorts } from "./workload-resolve";
+import { DEFAULT_PRESTOP_SLEEP, isImageBuild, normalizeCall, resolveCalls, resolvePorts } from "./workload-resolve";
 
 const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
 
@@ -43,6 +43,10 @@ function checkProbe(
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) {
       problems.add(`${property}.${key}`, `\`${property}.${key}\` (${show(v)}) must be a whole number >= 1. Set it to 1 or more.`);
     }
+  }
+  const delay = probe.initialDelaySeconds;
+  if (delay !== undefined && (!Number.isInteger(delay) || delay < 0)) {
+    problems.add(`${property}.initialDelaySeconds`, `\`${property}.initialDelaySeconds\` (${show(delay)}) must be a whole number >= 0. Set it to 0 or more.`);
   }
 }
 
@@ -136,6 +140,8 @@ export function validateServiceDefinition(
     } else if (sleep >= grace) {
       problems.add(p("preStopSleepSeconds"), `\`${p("preStopSleepSeconds")}\` (${sleep}) must be less than \`terminationGracePeriodSeconds\` (${grace}), or the pod is killed while draining. Raise the grace period to ${sleep + 10} or shorten the sleep.`);
     }
+  } else if (sleep === undefined && Number.isInteger(grace) && grace >= 0 && grace <= DEFAULT_PRESTOP_SLEEP) {
+    problems.add(p("terminationGracePeriodSeconds"), `\`${p("terminationGracePeriodSeconds")}\` (${grace}) must be greater than the default preStop sleep (${DEFAULT_PRESTOP_SLEEP} s), or the pod is killed while draining. Raise it to ${DEFAULT_PRESTOP_SLEEP + 10}, or set \`${p("preStopSleepSeconds")}\` to null or a shorter sleep.`);
   }
 
   const svc = def.service;

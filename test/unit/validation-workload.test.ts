@@ -246,6 +246,19 @@ describe("validateServiceDefinition: lifecycle", () => {
     expect(check({ terminationGracePeriodSeconds: 10, preStopSleepSeconds: 9 })).toEqual([]);
     expect(check({ preStopSleepSeconds: 29 })).toEqual([]);
   });
+  it("the default preStop sleep counts against a short grace period", () => {
+    expect(check({ terminationGracePeriodSeconds: 5 })).toEqual(
+      one("terminationGracePeriodSeconds", "`terminationGracePeriodSeconds` (5) must be greater than the default preStop sleep (5 s), or the pod is killed while draining. Raise it to 15, or set `preStopSleepSeconds` to null or a shorter sleep."),
+    );
+    expect(check({ terminationGracePeriodSeconds: 6 })).toEqual([]);
+    expect(check({ terminationGracePeriodSeconds: 5, preStopSleepSeconds: 2 })).toEqual([]);
+  });
+  it.each([-1, 0.5])("probe initialDelaySeconds %j is invalid; 0 is valid", (d) => {
+    expect(check({ probes: { readiness: { initialDelaySeconds: d } } })).toEqual(
+      one("probes.readiness.initialDelaySeconds", `\`probes.readiness.initialDelaySeconds\` (${d}) must be a whole number >= 0. Set it to 0 or more.`),
+    );
+    expect(check({ probes: { readiness: { initialDelaySeconds: 0 } } })).toEqual([]);
+  });
 });
 
 describe("validateServiceDefinition: Service and route", () => {
