@@ -213,7 +213,8 @@ export function buildDisruptionBudget(r: ResolvedWorkload): Manifest | undefined
   };
 }
 
-function peer(p: NetworkPeerArgs): Manifest {
+/** A NetworkPolicy peer from `NetworkPeerArgs`. */
+export function peer(p: NetworkPeerArgs): Manifest {
   const out: Manifest = {};
   if (p.podLabels) out.podSelector = { matchLabels: { ...p.podLabels } };
   if (p.namespace === "*") out.namespaceSelector = {};
