@@ -1,0 +1,55 @@
+import { spawn } from "node:child_process";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { afterAll, describe, expect, it } from "vitest";
+import { getJson, labelled } from "./support/kube";
+import { ROOT, changes, exampleStack } from "./support/stack";
+
+const log = (s: string) => process.env.SWITCHYARD_E2E_VERBOSE && process.stdout.write(s);
+
+/** Runs `pulumi up` on the example and kills the whole process group once Deployments are being created. */
+function killMidDeploy(stackName: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stackName], {
+      cwd: ROOT,
+      env: process.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let killed = false;
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      if (!killed && /Deployment\s+\S+\s+creating/.test(out)) {
+        killed = true;
+        process.kill(-child.pid!, "SIGKILL");
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", () => (killed ? resolve(out) : reject(new Error(`pulumi up ended before it could be killed:\n${out}`))));
+  });
+}
+
+describe("an up killed mid-deploy, then a new up", () => {
+  let stack: Stack;
+  afterAll(async () => {
+    if (!stack) return;
+    await stack.destroy({ onOutput: log }).catch(() => undefined);
+    await stack.workspace.removeStack(stack.name).catch(() => undefined);
+  });
+
+  it("converges: the new up succeeds, a preview shows no changes, and destroy leaves nothing", async () => {
+    stack = await exampleStack();
+    const out = await killMidDeploy(stack.name);
+    log(out);
+    const res = await stack.up({ onOutput: log });
+    expect(res.summary.result).toBe("succeeded");
+    const ns = res.outputs.namespaceName!.value;
+    // Exactly one Deployment per service: nothing was created twice.
+    const deployments = getJson(["get", "deployments", "-n", ns]).items.map((d: any) => d.metadata.labels["app.kubernetes.io/name"]);
+    expect(deployments.sort()).toEqual(["catalog", "checkout", "web"]);
+    expect(changes((await stack.preview({ onOutput: log })).changeSummary)).toEqual({});
+    await stack.destroy({ onOutput: log });
+    expect(labelled("switchyard.dev/service")).toEqual([]);
+  });
+});
