@@ -1,13 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { CallTarget, ServiceDefinition } from "../model/workload-args";
+import type { ServiceDefinition } from "../model/workload-args";
 import { type AutoscalingArgs, buildHpa, resolveAutoscaling, validateAutoscaling } from "../model/autoscaling";
 import { checkName } from "../model/names";
 import { Problems } from "../model/problems";
 import { validateServiceDefinition } from "../model/workload-validate";
 import { resolveWorkload } from "../model/workload-resolve";
-import { BRAND, hasBrand } from "./brand";
-import { type WorkloadChildren, createWorkload, discoveryOutputs, throwIfInvalid } from "./workload-resources";
+import { hasBrand } from "./brand";
+import { ServiceComponent, discovery } from "./service-component";
+import { type WorkloadChildren, createWorkload, throwIfInvalid } from "./workload-resources";
 
 export interface AutoScaledServiceArgs extends ServiceDefinition {
   /** HorizontalPodAutoscaler settings; the HPA owns `spec.replicas`. */
@@ -33,23 +34,11 @@ export function validateAutoScaledService(name: string, args: AutoScaledServiceA
  * on CPU, memory or custom metrics, with secure defaults, a PDB, zone spread,
  * a deny-by-default NetworkPolicy and typed discovery.
  */
-export class AutoScaledService extends pulumi.ComponentResource implements CallTarget {
-  readonly [BRAND] = TYPE;
+export class AutoScaledService extends ServiceComponent {
   readonly workload: WorkloadChildren;
   readonly deployment: k8s.apps.v1.Deployment;
   readonly service: k8s.core.v1.Service;
   readonly autoscaler: k8s.autoscaling.v2.HorizontalPodAutoscaler;
-  /** Name of the Kubernetes Service. */
-  readonly serviceName: pulumi.Output<string>;
-  readonly namespace: pulumi.Output<string>;
-  /** `<service>.<namespace>.svc.<clusterDomain>` */
-  readonly dnsName: pulumi.Output<string>;
-  /** `http://<dnsName>:<port>` */
-  readonly endpoint: pulumi.Output<string>;
-  readonly logicalName: string;
-  readonly port: number;
-  readonly podPort: string;
-  readonly podSelector: Record<string, string>;
 
   static override isInstance(obj: unknown): obj is AutoScaledService {
     return hasBrand(obj, TYPE);
@@ -57,7 +46,7 @@ export class AutoScaledService extends pulumi.ComponentResource implements CallT
 
   constructor(name: string, args: AutoScaledServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfInvalid(TYPE, name, validateAutoScaledService(name, args).list);
-    super(TYPE, name, {}, opts);
+    super(TYPE, name, opts);
     const r = resolveWorkload(name, "autoscaledservice", args);
     this.workload = createWorkload(r, { prefix: name, parent: this });
     this.deployment = this.workload.deployment;
@@ -71,16 +60,6 @@ export class AutoScaledService extends pulumi.ComponentResource implements CallT
       }) as k8s.autoscaling.v2.HorizontalPodAutoscalerArgs,
       { parent: this },
     );
-    const primary = r.ports[0]!;
-    const d = discoveryOutputs(this.service, primary.servicePort, args.clusterDomain ?? "cluster.local");
-    this.serviceName = d.serviceName;
-    this.namespace = d.namespace;
-    this.dnsName = d.dnsName;
-    this.endpoint = d.endpoint;
-    this.logicalName = name;
-    this.port = primary.servicePort;
-    this.podPort = primary.name;
-    this.podSelector = r.selectorLabels;
-    this.registerOutputs({ serviceName: this.serviceName, namespace: this.namespace, dnsName: this.dnsName, endpoint: this.endpoint });
+    this.publish(discovery(r, this.service, args.clusterDomain));
   }
 }

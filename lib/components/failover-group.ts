@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { CallTarget, ServiceDefinition } from "../model/workload-args";
+import type { ServiceDefinition } from "../model/workload-args";
 import {
   type FailoverMemberSpec,
   type FailoverPolicyArgs,
@@ -12,8 +12,9 @@ import { checkName } from "../model/names";
 import { Problems } from "../model/problems";
 import { validateServiceDefinition } from "../model/workload-validate";
 import { isImageBuild, resolveWorkload } from "../model/workload-resolve";
-import { BRAND, hasBrand } from "./brand";
-import { type WorkloadChildren, buildImage, createWorkload, discoveryOutputs, throwIfInvalid } from "./workload-resources";
+import { hasBrand } from "./brand";
+import { ServiceComponent, discovery } from "./service-component";
+import { type WorkloadChildren, buildImage, createWorkload, throwIfInvalid } from "./workload-resources";
 
 /** A cluster of a multi-cluster FailoverGroup. */
 export interface FailoverMemberArgs extends FailoverMemberSpec {
@@ -56,21 +57,12 @@ export function validateFailoverGroup(name: string, args: FailoverGroupArgs): Pr
  * PDB, zone-preferring traffic), or several clusters in active/standby where a
  * change of the active member promotes the new one before demoting the old.
  */
-export class FailoverGroup extends pulumi.ComponentResource implements CallTarget {
-  readonly [BRAND] = TYPE;
+export class FailoverGroup extends ServiceComponent {
   readonly members: readonly FailoverMemberOutputs[];
-  /** Name of the Kubernetes Service (the active member's). */
-  readonly serviceName: pulumi.Output<string>;
-  readonly namespace: pulumi.Output<string>;
-  readonly dnsName: pulumi.Output<string>;
-  readonly endpoint: pulumi.Output<string>;
   /** `<service>.<namespace>.svc.clusterset.local` when `exportService` is set. */
   readonly clustersetDnsName?: pulumi.Output<string>;
+  /** Name of the active member ("" in zone mode); discovery outputs are the active member's. */
   readonly activeMember: string;
-  readonly logicalName: string;
-  readonly port: number;
-  readonly podPort: string;
-  readonly podSelector: Record<string, string>;
 
   static override isInstance(obj: unknown): obj is FailoverGroup {
     return hasBrand(obj, TYPE);
@@ -78,7 +70,7 @@ export class FailoverGroup extends pulumi.ComponentResource implements CallTarge
 
   constructor(name: string, args: FailoverGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfInvalid(TYPE, name, validateFailoverGroup(name, args).list);
-    super(TYPE, name, {}, opts);
+    super(TYPE, name, opts);
     const plan = planFailover(args, args.members);
     const r = resolveWorkload(name, "failovergroup", args.service);
     const placement = { zones: plan.zones };
@@ -118,21 +110,9 @@ export class FailoverGroup extends pulumi.ComponentResource implements CallTarge
     this.members = members;
     const active = members[0]!;
     this.activeMember = active.name;
-    const primary = r.ports[0]!;
-    const d = discoveryOutputs(active.workload.service!, primary.servicePort, args.clusterDomain ?? "cluster.local");
-    this.serviceName = d.serviceName;
-    this.namespace = d.namespace;
-    this.dnsName = d.dnsName;
-    this.endpoint = d.endpoint;
+    const d = discovery(r, active.workload.service!, args.clusterDomain);
     if (plan.exportService) this.clustersetDnsName = pulumi.interpolate`${d.serviceName}.${d.namespace}.svc.clusterset.local`;
-    this.logicalName = name;
-    this.port = primary.servicePort;
-    this.podPort = primary.name;
-    this.podSelector = r.selectorLabels;
-    this.registerOutputs({
-      serviceName: this.serviceName,
-      dnsName: this.dnsName,
-      endpoint: this.endpoint,
+    this.publish(d, {
       activeMember: this.activeMember,
       ...(this.clustersetDnsName ? { clustersetDnsName: this.clustersetDnsName } : {}),
     });

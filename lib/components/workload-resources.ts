@@ -172,12 +172,3 @@ export function createWorkload(r: ResolvedWorkload, o: WorkloadOptions): Workloa
     imageRef,
   };
 }
-
-/** Discovery outputs of a service: names a client needs. */
-export function discoveryOutputs(service: k8s.core.v1.Service, port: number, clusterDomain: string) {
-  const serviceName = service.metadata.name;
-  const namespace = service.metadata.namespace;
-  const dnsName = pulumi.interpolate`${serviceName}.${namespace}.svc.${clusterDomain}`;
-  const endpoint = pulumi.interpolate`http://${dnsName}:${port}`;
-  return { serviceName, namespace, dnsName, endpoint };
-}
