@@ -10,3 +10,4 @@ export { ServiceRef } from "./components/service-ref";
 export type { ServiceRefArgs } from "./components/service-ref";
 export type { WorkloadChildren } from "./components/workload-resources";
 export * from "./model";
+export * from "./events";

@@ -1,5 +1,5 @@
 import { type Duration, showDuration, toMillis } from "./durations";
-import { BROKER_TITLES, type TopicSpec, filterMatchesTopic, showSubjects } from "./contract";
+import { type TopicSpec, filterMatchesTopic, showSubjects } from "./contract";
 import { isValidSubject, subjectCovers } from "./subjects";
 import { Problems, show } from "../model/problems";
 
@@ -101,7 +101,6 @@ export function validateDelivery(topic: TopicSpec, a: DeliveryArgs, deadLetter: 
   const problems = new Problems();
   const p = (s: string) => (prefix ? `${prefix}.${s}` : s);
   const kind = topic.broker.kind;
-  const title = BROKER_TITLES[kind];
   const durable = a.durableName ?? fallbackDurable;
   if (!DURABLE.test(durable)) {
     problems.add(p("durableName"), `\`${p("durableName")}\` (${show(durable)}) must be 1-63 letters, digits, "-" and "_", starting with a letter or digit. Set \`${p("durableName")}\` explicitly.`);

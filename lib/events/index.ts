@@ -1,0 +1,23 @@
+/** Events: brokers, topics, durable subscriptions, EventService and the event graph. */
+export * from "./durations";
+export * from "./subjects";
+export * from "./contract";
+export * from "./delivery";
+export * from "./derive";
+export * from "./keda";
+export * from "./event-env";
+export * from "./graph";
+export * from "./asyncapi";
+export * from "./mermaid";
+export type { BrokerCredentialsArgs, ExistingNatsArgs, NatsJetStreamArgs } from "./nats-manifests";
+export type { ExistingKafkaArgs, KafkaBrokerArgs } from "./kafka-manifests";
+export type { ExistingRabbitMqArgs, RabbitMqBrokerArgs, RabbitClusterReference } from "./rabbitmq-manifests";
+export { type EventBroker, eventGraph, resetEventGraph } from "./broker";
+export { GeneratedPassword } from "./generated-password";
+export { NatsJetStream, type NatsJetStreamComponentArgs } from "./nats-jetstream";
+export { KafkaBroker, type KafkaBrokerComponentArgs } from "./kafka-broker";
+export { RabbitMqBroker, type RabbitMqBrokerComponentArgs } from "./rabbitmq-broker";
+export { Topic, type TopicArgs } from "./topic";
+export { Subscription, type SubscriptionArgs, type DerivedSettings, validateSubscription } from "./subscription";
+export { EventService, type EventServiceArgs, type SubscribeArgs, type PublishArgs, validateEventService } from "./event-service";
+export { EventGraph, type EventGraphArgs } from "./event-graph";
