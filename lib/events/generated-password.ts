@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
  * inside `@pulumi/pulumi`). The value changes only when `length` changes, so
  * a second `pulumi up` shows no diff.
  */
-const provider: pulumi.dynamic.ResourceProvider = {
+export const generatedPasswordProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: { length: number }) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { randomBytes } = require("node:crypto") as typeof import("node:crypto");
@@ -32,6 +32,6 @@ export class GeneratedPassword extends pulumi.dynamic.Resource {
   declare readonly result: pulumi.Output<string>;
 
   constructor(name: string, length: number, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { length, result: undefined }, { ...opts, additionalSecretOutputs: ["result"] }, "switchyard", "GeneratedPassword");
+    super(generatedPasswordProvider, name, { length, result: undefined }, { ...opts, additionalSecretOutputs: ["result"] }, "switchyard", "GeneratedPassword");
   }
 }
