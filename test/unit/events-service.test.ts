@@ -307,4 +307,19 @@ describe.each([true, false])("EventService validation, nothing created (preview=
     expect(before).toBeLessThan(afterA);
     expect(registrations.length).toBe(afterA);
   });
+
+  it("a standalone Subscription validates its contract and creates nothing when invalid", async () => {
+    const nats = new NatsJetStream("nats", { replicas: 1 });
+    const orders = new Topic("orders", { broker: nats, subjects: ["orders.*"] });
+    const stray = new Topic("stray", { broker: nats });
+    await settle();
+    const before = registrations.length;
+    expect(reasons(thrown(() => new Subscription("audit", { topic: orders, filter: "payments.>", deadLetter: stray, maxDeliveries: 2, backoff: ["1m", "2m"], ackWait: "1m" })))).toEqual([
+      '`filter` ("payments.>") matches none of the subjects of topic "orders" ("orders.*"), so the subscription would never receive a message. Use a filter within those subjects, or remove it.',
+      "`backoff` has 2 entries but `maxDeliveries` (2) allows only 1 redeliveries, so the extra entries would never be used (and JetStream rejects the consumer). Remove entries, or raise `maxDeliveries` to 3.",
+      '`deadLetter` ("stray") does not list topic "orders" in its `deadLetterFor`, so on NATS JetStream it would not capture this consumer\'s max-deliveries advisories. Add "orders" to `deadLetterFor` of "stray".',
+    ]);
+    await settle();
+    expect(registrations.length).toBe(before);
+  });
 });
