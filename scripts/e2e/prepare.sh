@@ -8,6 +8,7 @@ root="$(cd "$here/../.." && pwd)"
 {
   bash "$root/scripts/toolchain/build-pulumi.sh"
   bash "$root/scripts/toolchain/build-k8s.sh"
+  bash "$root/scripts/toolchain/build-nats.sh"
   bash "$root/scripts/cluster/up.sh"
   (cd "$root" && npm run --silent build)
 } >&2
