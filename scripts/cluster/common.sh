@@ -28,38 +28,37 @@ SY_HOST=127.0.0.1
 # sy_pid NAME -> the pid from run/NAME.pid when that process is alive and
 # is ours (its command line names this cluster's folder); fails otherwise.
 sy_pid() {
-  local f="$SY_CLUSTER/run/$1.pid" pid
+  local f="$SY_CLUSTER/run/$1.pid" pid=""
   [ -f "$f" ] || return 1
-  pid="$(cat "$f" 2>/dev/null)" || return 1
+  read -r pid 2>/dev/null <"$f" || [ -n "$pid" ] || return 1
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  sy_pid_is_ours "$pid"
+  sy_pid_is_ours "$pid" || return 1   # (set -e does not act in a caller's ||)
   printf '%s' "$pid"
 }
 
 # sy_pid_is_ours PID -> success when PID is alive and its command line
 # mentions "$SY_CLUSTER/" (every process up.sh starts has its paths there).
 sy_pid_is_ours() {
-  local cmd
-  cmd="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" || return 1
-  [ -n "$cmd" ] && [[ "$cmd" == *"$SY_CLUSTER/"* ]]
+  local -a argv
+  # builtins only (no fork): this runs on up.sh's fast path
+  mapfile -d '' argv 2>/dev/null <"/proc/$1/cmdline" || return 1
+  [ ${#argv[@]} -gt 0 ] && [[ "${argv[*]}" == *"$SY_CLUSTER/"* ]]
 }
 
 # sy_stray_pids -> pids of processes of our binaries that belong to this
 # cluster folder, whether or not a pid file names them (left over from a
 # crashed run, say). Matches on both the binary path and the folder.
 sy_stray_pids() {
-  local d pid exe cmd
+  local d pid exe
   for d in /proc/[0-9]*; do
     pid="${d#/proc/}"
     [ "$pid" = "$$" ] && continue
+    sy_pid_is_ours "$pid" || continue      # builtins: cheap for every process
     exe="$(readlink "$d/exe" 2>/dev/null)" || continue
     exe="${exe% (deleted)}"   # the binary was rebuilt while it ran
     case "$exe" in
-      "$SY_ETCD_DIR/etcd"|"$SY_K8S_DIR"/kube-*|"$SY_KWOK_DIR/kwok") ;;
-      *) continue ;;
+      "$SY_ETCD_DIR/etcd"|"$SY_K8S_DIR"/kube-*|"$SY_KWOK_DIR/kwok") printf '%s\n' "$pid" ;;
     esac
-    cmd="$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)" || continue
-    [[ "$cmd" == *"$SY_CLUSTER/"* ]] && printf '%s\n' "$pid"
   done
   return 0
 }

@@ -28,38 +28,64 @@ if [ "${SY_DOWN_LOCKED:-}" != 1 ]; then   # up.sh calls us holding the lock
   flock 8
 fi
 
-# stop_group PID NAME: TERM the process group, then KILL after a grace period.
-stop_group() {
-  local pid="$1" name="$2" i
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do          # up to 10 s
-    kill -0 "$pid" 2>/dev/null || break
+# stop_groups NAME:PID... : TERM each process group at once, wait for all of
+# them to be gone, and KILL whatever is left after a grace period.
+stop_groups() {
+  local item pid name t0=$SECONDS
+  for item in "$@"; do
+    pid="${item##*:}"
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  done
+  for _ in $(seq 1 150); do          # up to 15 s
+    local running=0
+    for item in "$@"; do
+      pid="${item##*:}"
+      if kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null; then running=1; break; fi
+    done
+    [ $running = 1 ] || return 0
     sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then
-    sy_log "down: $name ($pid) ignored SIGTERM; killing"
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-    sleep 0.2
-  fi
+  for item in "$@"; do
+    pid="${item##*:}"; name="${item%:*}"
+    if kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null; then
+      sy_log "down: $name ($pid) still running $((SECONDS - t0))s after SIGTERM; killing"
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  sleep 0.3
 }
 
+# Processes to stop: those the pid files name, plus leftovers (a crashed
+# up.sh, a lost pid file) found by binary and folder. Stopped in three
+# waves so no API server waits on a client and none runs without etcd:
+# the clients (controller-manager, scheduler, kwok), the API server, etcd.
+declare -A wave=()   # pid -> 1|2|3
+declare -A label=()  # pid -> name
 stopped=()
-for (( i=${#SY_COMPONENTS[@]}-1; i>=0; i-- )); do
-  c="${SY_COMPONENTS[$i]}"
-  f="$SY_CLUSTER/run/$c.pid"
-  [ -f "$f" ] || continue
-  if pid="$(sy_pid "$c")"; then
-    stop_group "$pid" "$c"
-    stopped+=("$c")
-  fi
-  rm -f "$f"
+for c in "${SY_COMPONENTS[@]}"; do
+  if pid="$(sy_pid "$c")"; then label[$pid]="$c"; stopped+=("$c"); fi
 done
-
-# Leftovers (a crashed up.sh, a lost pid file): matched by binary and folder.
 for pid in $(sy_stray_pids); do
-  sy_log "down: stopping leftover process $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-120)"
-  stop_group "$pid" "leftover"
+  [ -n "${label[$pid]:-}" ] && continue
+  sy_log "down: stopping leftover process $pid: $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | cut -c1-120)"
+  label[$pid]="leftover"
 done
+for pid in "${!label[@]}"; do
+  mapfile -d '' argv 2>/dev/null <"/proc/$pid/cmdline" || argv=("")
+  case "${argv[0]##*/}" in
+    etcd) wave[$pid]=3 ;;
+    kube-apiserver) wave[$pid]=2 ;;
+    *) wave[$pid]=1 ;;
+  esac
+done
+for w in 1 2 3; do
+  batch=()
+  for pid in "${!wave[@]}"; do
+    [ "${wave[$pid]}" = "$w" ] && batch+=("${label[$pid]}:$pid")
+  done
+  [ ${#batch[@]} -eq 0 ] || stop_groups "${batch[@]}"
+done
+for c in "${SY_COMPONENTS[@]}"; do rm -f "$SY_CLUSTER/run/$c.pid"; done
 
 left="$(sy_stray_pids)"
 if [ -n "$left" ]; then

@@ -53,7 +53,7 @@ crds_files() {
   find "$CRDS_DIR" -type f \( -name '*.yaml' -o -name '*.yml' \) | LC_ALL=C sort
 }
 crds_hash() {
-  local f; { printf '%s\n' "$CRDS_DIR"; crds_files | while read -r f; do sha256sum "$f"; done; } | sha256sum | cut -d' ' -f1
+  { printf '%s\n' "$CRDS_DIR"; crds_files | xargs -r -d '\n' sha256sum; } | sha256sum | cut -d' ' -f1
 }
 components_stamp() {
   printf 'etcd=%s\nkubernetes=%s\nkwok=%s\nservice_cidr=%s\npod_cidr=%s\n' \
@@ -65,13 +65,17 @@ components_stamp() {
 healthy() {
   local c; for c in "${SY_COMPONENTS[@]}"; do sy_pid "$c" >/dev/null || return 1; done
   [ -f "$SY_CLUSTER/ports.env" ] && [ -f "$SY_KUBECONFIG" ] || return 1
-  local url
-  url="$(sed -n 's/^SWITCHYARD_APISERVER_URL=//p' "$SY_CLUSTER/ports.env")"
+  local url="" k v
+  while IFS='=' read -r k v; do [ "$k" = SWITCHYARD_APISERVER_URL ] && url="$v"; done <"$SY_CLUSTER/ports.env"
   [ -n "$url" ] && [ "$(sy_curl "$url/readyz" 2>/dev/null)" = ok ] || return 1
   [ "$(cat "$SY_CLUSTER/run/components.env" 2>/dev/null)" = "$(components_stamp)" ] || return 1
   [ "$(cat "$SY_CLUSTER/run/crds.sha256" 2>/dev/null)" = "$(crds_hash)" ] || return 1
+  # curl, not kubectl, to stay fast: count Ready=True conditions (the API
+  # server writes a condition's fields in their declared order, type first;
+  # for curl it pretty-prints, hence the tr).
   local ready
-  ready="$(sy_kubectl get nodes -l type=kwok -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null | grep -c '^True$')" || return 1
+  ready="$(sy_curl "$url/api/v1/nodes?labelSelector=type%3Dkwok" 2>/dev/null \
+    | tr -d '[:space:]' | grep -o '"type":"Ready","status":"True"' | wc -l)" || return 1
   [ "$ready" -ge "${#NODES[@]}" ]
 }
 
@@ -98,12 +102,12 @@ for tool in openssl curl ss setsid flock; do
   command -v "$tool" >/dev/null || { sy_log "up: $tool is required"; exit 1; }
 done
 
-# On failure: show the logs' tails and stop whatever was started.
+# On failure: show the tails of this run's logs and stop whatever was started.
+STARTED=()
 on_error() {
   local rc=$?
   sy_log "up: failed (exit $rc); last log lines:"
-  local c; for c in "${SY_COMPONENTS[@]}"; do
-    [ -f "$SY_CLUSTER/logs/$c.log" ] || continue
+  local c; for c in "${STARTED[@]}"; do
     printf -- '--- %s ---\n' "$c" >&2; tail -n 15 "$SY_CLUSTER/logs/$c.log" >&2
   done
   SY_DOWN_LOCKED=1 "$SY_REPO_ROOT/scripts/cluster/down.sh" >&2 || true
@@ -167,9 +171,10 @@ new_key() { # FILE ec|rsa
   fi
   chmod 600 "$1"
 }
-# new_cert NAME SUBJECT server|client|both [SAN]: a leaf signed by the CA.
+# new_cert NAME SUBJECT server|client|both [SAN [CA]]: a leaf signed by CA
+# (default: ca).
 new_cert() {
-  local name="$1" subj="$2" kind="$3" san="${4:-}"
+  local name="$1" subj="$2" kind="$3" san="${4:-}" ca="${5:-ca}"
   [ -s "$PKI/$name.crt" ] && [ -s "$PKI/$name.key" ] && return 0
   new_key "$PKI/$name.key" ec
   local eku ext="$PKI/$name.ext"
@@ -185,7 +190,7 @@ new_cert() {
     [ -z "$san" ] || echo "subjectAltName=$san"
   } >"$ext"
   openssl req -new -key "$PKI/$name.key" -subj "$subj" -out "$PKI/$name.csr" 2>/dev/null
-  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/$ca.crt" -CAkey "$PKI/$ca.key" \
     -set_serial "0x$(openssl rand -hex 16)" -days 3650 -sha256 -extfile "$ext" \
     -out "$PKI/$name.crt" 2>/dev/null
   rm -f "$PKI/$name.csr" "$ext"
@@ -198,9 +203,19 @@ if [ ! -s "$PKI/ca.crt" ] || [ ! -s "$PKI/ca.key" ]; then
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
     -out "$PKI/ca.crt" 2>/dev/null
 fi
+# The aggregation layer's front proxy has a CA of its own, as kubeadm does.
+if [ ! -s "$PKI/front-proxy-ca.crt" ] || [ ! -s "$PKI/front-proxy-ca.key" ]; then
+  rm -f "$PKI/front-proxy-client.crt"
+  new_key "$PKI/front-proxy-ca.key" ec
+  openssl req -x509 -new -key "$PKI/front-proxy-ca.key" -subj "/CN=switchyard-front-proxy-ca" -days 3650 -sha256 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    -out "$PKI/front-proxy-ca.crt" 2>/dev/null
+fi
+new_cert front-proxy-client "/CN=front-proxy-client" client "" front-proxy-ca
 new_cert apiserver "/CN=kube-apiserver" server \
   "DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:$svc_ip"
-new_cert etcd-server "/CN=etcd" server "DNS:localhost,IP:127.0.0.1"
+# Server and client: etcd's own gRPC gateway dials etcd with this cert.
+new_cert etcd-server "/CN=etcd" both "DNS:localhost,IP:127.0.0.1"
 new_cert apiserver-etcd-client "/CN=kube-apiserver-etcd-client" client
 new_cert admin "/O=system:masters/CN=switchyard-admin" client
 new_cert controller-manager "/CN=system:kube-controller-manager" client
@@ -252,8 +267,10 @@ start() {
   printf '\n=== %s start %s\n' "$(date -u +%FT%TZ)" "$name" >>"$SY_CLUSTER/logs/$name.log"
   # A background job of a non-interactive shell is not a group leader, so
   # setsid makes it one without forking: $! is the daemon itself.
-  setsid "$@" </dev/null >>"$SY_CLUSTER/logs/$name.log" 2>&1 &
+  # fd 8 (the lock) is closed so that the daemons do not hold it.
+  setsid "$@" </dev/null >>"$SY_CLUSTER/logs/$name.log" 2>&1 8>&- &
   echo $! >"$SY_CLUSTER/run/$name.pid"
+  STARTED+=("$name")
 }
 alive() { sy_pid "$1" >/dev/null || { sy_log "up: $1 exited; see $SY_CLUSTER/logs/$1.log"; return 2; }; }
 # wait_alive NAME WHAT CMD... : like wait_for, but gives up as soon as NAME dies.
@@ -298,8 +315,15 @@ start kube-apiserver "$SY_K8S_DIR/kube-apiserver" \
   --service-cluster-ip-range="$SERVICE_CIDR" \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+  --requestheader-client-ca-file="$PKI/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
+  --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+  --requestheader-extra-headers-prefix=X-Remote-Extra- \
+  --proxy-client-cert-file="$PKI/front-proxy-client.crt" --proxy-client-key-file="$PKI/front-proxy-client.key" \
+  --endpoint-reconciler-type=none \
   --cert-dir="$SY_CLUSTER/run/kube-apiserver" \
   --profiling=false
+# (endpoint-reconciler none: the "kubernetes" Endpoints may not hold the
+# loopback address it would advertise; nothing in a kwok cluster dials it.)
 apiserver_ready() { [ "$(sy_curl "$API_URL/readyz")" = ok ]; }
 wait_alive kube-apiserver "kube-apiserver /readyz" apiserver_ready
 
@@ -322,10 +346,9 @@ start kube-scheduler "$SY_K8S_DIR/kube-scheduler" \
   --leader-elect=false --profiling=false
 
 # kwok: the default lifecycle stages (cached with the binary by build-k8s.sh).
-{
-  printf 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\nmetadata:\n  name: switchyard\noptions: {}\n'
-  for f in "$SY_KWOK_DIR"/stages/*.yaml; do printf -- '---\n'; cat "$f"; done
-} >"$SY_CLUSTER/kwok.yaml"
+# Stages only: a KwokConfiguration read from a file is not defaulted (its
+# parallelism options would be 0), the built-in one is.
+for f in "$SY_KWOK_DIR"/stages/*.yaml; do printf -- '---\n'; cat "$f"; done >"$SY_CLUSTER/kwok.yaml"
 sy_log "up: starting kwok"
 start kwok "$SY_KWOK_DIR/kwok" \
   --kubeconfig="$SY_CLUSTER/kubeconfigs/kwok.kubeconfig" --config="$SY_CLUSTER/kwok.yaml" \
