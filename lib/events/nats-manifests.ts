@@ -250,14 +250,18 @@ export function buildNatsPolicy(m: BrokerMeta, allowFrom: readonly NetworkPeerAr
   };
 }
 
-/** NACK `Account`: how the controller reaches the server; streams and consumers name it. */
+/**
+ * NACK `Account`: how the controller reaches the server; streams and consumers
+ * name it by its object name. No `spec.name`: the CRD lists it, but NACK's Go
+ * type has no such field, so the controller's first write (its finalizer)
+ * drops it and every refresh would then show drift.
+ */
 export function buildNatsAccount(m: BrokerMeta, servers: Input<string>, credentialsSecretName?: Input<string>): Manifest {
   return {
     apiVersion: "jetstream.nats.io/v1beta2",
     kind: "Account",
     metadata: brokerMetadata(m),
     spec: {
-      name: m.name,
       servers: [servers],
       ...(credentialsSecretName !== undefined
         ? { user: { secret: { name: credentialsSecretName }, user: CREDENTIAL_KEYS.user, password: CREDENTIAL_KEYS.password } }
