@@ -35,19 +35,6 @@ exec 8>"$SY_CLUSTER/.lock"
 flock 8
 
 # ---------------------------------------------------------------- helpers --
-# wait_for WHAT CMD... : retry CMD until it succeeds or $TIMEOUT passes.
-wait_for() {
-  local what="$1"; shift
-  local deadline=$((SECONDS + TIMEOUT))
-  until "$@" >/dev/null 2>&1; do
-    if [ $SECONDS -ge $deadline ]; then
-      sy_log "up: timed out after ${TIMEOUT}s waiting for $what"
-      return 1
-    fi
-    sleep 0.5
-  done
-}
-
 crds_files() {
   [ -n "$CRDS_DIR" ] && [ -d "$CRDS_DIR" ] || return 0
   find "$CRDS_DIR" -type f \( -name '*.yaml' -o -name '*.yml' \) | LC_ALL=C sort
@@ -61,7 +48,7 @@ components_stamp() {
 }
 
 # healthy -> every process alive, API server ready, all nodes Ready, same
-# binaries and CRDs as asked for now.
+# binaries as asked for now.
 healthy() {
   local c; for c in "${SY_COMPONENTS[@]}"; do sy_pid "$c" >/dev/null || return 1; done
   [ -f "$SY_CLUSTER/ports.env" ] && [ -f "$SY_KUBECONFIG" ] || return 1
@@ -69,7 +56,6 @@ healthy() {
   while IFS='=' read -r k v; do [ "$k" = SWITCHYARD_APISERVER_URL ] && url="$v"; done <"$SY_CLUSTER/ports.env"
   [ -n "$url" ] && [ "$(sy_curl "$url/readyz" 2>/dev/null)" = ok ] || return 1
   [ "$(cat "$SY_CLUSTER/run/components.env" 2>/dev/null)" = "$(components_stamp)" ] || return 1
-  [ "$(cat "$SY_CLUSTER/run/crds.sha256" 2>/dev/null)" = "$(crds_hash)" ] || return 1
   # curl, not kubectl, to stay fast: count Ready=True conditions (the API
   # server writes a condition's fields in their declared order, type first;
   # for curl it pretty-prints, hence the tr).
@@ -79,9 +65,37 @@ healthy() {
   [ "$ready" -ge "${#NODES[@]}" ]
 }
 
+# apply_crds: server-side apply of every CRD file, then wait for Established.
+apply_crds() {
+  local -a files args applied crds
+  mapfile -t files < <(crds_files)
+  if [ -n "$CRDS_DIR" ] && [ ! -d "$CRDS_DIR" ]; then
+    sy_log "up: WARNING: no CRD folder at $CRDS_DIR (set SWITCHYARD_CRDS_DIR); none installed"
+  fi
+  if [ ${#files[@]} -gt 0 ]; then
+    sy_log "up: applying ${#files[@]} CRD files from $CRDS_DIR"
+    local f o; for f in "${files[@]}"; do args+=(-f "$f"); done
+    # Server-side: KEDA's ScaledJob is too large for the last-applied annotation.
+    applied="$(sy_kubectl apply --server-side --force-conflicts \
+      --field-manager=switchyard-up "${args[@]}" -o name)" || return 1
+    for o in $applied; do
+      [[ "$o" == customresourcedefinition.apiextensions.k8s.io/* ]] && crds+=("$o")
+    done
+    if [ ${#crds[@]} -gt 0 ]; then
+      sy_kubectl wait --for=condition=Established --timeout="${TIMEOUT}s" "${crds[@]}" >/dev/null || return 1
+    fi
+    sy_log "up: ${#crds[@]} CRDs established"
+  fi
+  crds_hash >"$SY_CLUSTER/run/crds.sha256"
+}
+
 # ------------------------------------------------------------- fast path --
 if healthy; then
   sy_log "up: cluster already running ($(sed -n 's/^SWITCHYARD_APISERVER_URL=//p' "$SY_CLUSTER/ports.env"))"
+  if [ "$(cat "$SY_CLUSTER/run/crds.sha256" 2>/dev/null)" != "$(crds_hash)" ]; then
+    sy_log "up: the CRD files changed"
+    apply_crds
+  fi
   printf '%s\n' "$SY_KUBECONFIG"
   exit 0
 fi
@@ -408,26 +422,9 @@ wait_alive kube-controller-manager "node taints to clear" no_taints
 wait_alive kube-controller-manager "ServiceAccount default/default" sy_kubectl get serviceaccount default -n default
 
 # ------------------------------------------------------------------- CRDs --
-mapfile -t crd_files < <(crds_files)
-if [ -n "$CRDS_DIR" ] && [ ! -d "$CRDS_DIR" ]; then
-  sy_log "up: WARNING: no CRD folder at $CRDS_DIR (set SWITCHYARD_CRDS_DIR); none installed"
-fi
-if [ ${#crd_files[@]} -gt 0 ]; then
-  sy_log "up: applying ${#crd_files[@]} CRD files from $CRDS_DIR"
-  args=(); for f in "${crd_files[@]}"; do args+=(-f "$f"); done
-  # Server-side: KEDA's ScaledJob is too large for the last-applied annotation.
-  mapfile -t applied < <(sy_kubectl apply --server-side --force-conflicts \
-    --field-manager=switchyard-up "${args[@]}" -o name)
-  crds=()
-  for o in "${applied[@]}"; do
-    [[ "$o" == customresourcedefinition.apiextensions.k8s.io/* ]] && crds+=("$o")
-  done
-  [ ${#crds[@]} -eq 0 ] || sy_kubectl wait --for=condition=Established --timeout="${TIMEOUT}s" "${crds[@]}" >/dev/null
-  sy_log "up: ${#crds[@]} CRDs established"
-fi
+apply_crds
 
 components_stamp >"$SY_CLUSTER/run/components.env"
-crds_hash >"$SY_CLUSTER/run/crds.sha256"
 trap - ERR
 sy_log "up: cluster ready in $((SECONDS - start_all))s: $API_URL (kubeconfig below; or: source scripts/cluster/env.sh)"
 printf '%s\n' "$SY_KUBECONFIG"
