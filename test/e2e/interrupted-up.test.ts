@@ -50,6 +50,6 @@ describe("an up killed mid-deploy, then a new up", () => {
     expect(deployments.sort()).toEqual(["catalog", "checkout", "web"]);
     expect(changes((await stack.preview({ onOutput: log })).changeSummary)).toEqual({});
     await stack.destroy({ onOutput: log });
-    expect(labelled("switchyard.dev/service")).toEqual([]);
+    expect(labelled("switchyard.dev/service in (catalog,checkout,web)")).toEqual([]);
   });
 });

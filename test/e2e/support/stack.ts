@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { LocalWorkspace, type OpMap, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
@@ -31,4 +32,28 @@ export function changes(summary: OpMap | undefined): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [op, n] of Object.entries(summary ?? {})) if (op !== "same" && n) out[op] = n;
   return out;
+}
+
+/**
+ * The stack's state as `pulumi stack export` writes it (secrets encrypted).
+ * The Automation API's `exportStack()` decrypts secrets, so it cannot show leaks.
+ */
+export function exportState(stack: Stack): string {
+  return execFileSync("pulumi", ["stack", "export", "--stack", stack.name], {
+    cwd: stack.workspace.workDir,
+    env: process.env,
+    maxBuffer: 256 * 1024 * 1024,
+  }).toString("utf8");
+}
+
+/** Every string in a value that contains `needle` (or its base64), with its path. */
+export function leaks(state: string, needle: string): string[] {
+  const forms = [needle, Buffer.from(needle).toString("base64")];
+  const found: string[] = [];
+  const walk = (o: unknown, path: string): void => {
+    if (o && typeof o === "object") for (const [k, v] of Object.entries(o)) walk(v, `${path}.${k}`);
+    else if (typeof o === "string" && forms.some((f) => o.includes(f))) found.push(path);
+  };
+  walk(JSON.parse(state), "$");
+  return found;
 }
