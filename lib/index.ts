@@ -9,5 +9,6 @@ export type { FailoverGroupArgs, FailoverMemberArgs, FailoverMemberOutputs } fro
 export { ServiceRef } from "./components/service-ref";
 export type { ServiceRefArgs } from "./components/service-ref";
 export type { WorkloadChildren } from "./components/workload-resources";
+export { stableName } from "./components/workload-resources";
 export * from "./model";
 export * from "./events";

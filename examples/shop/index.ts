@@ -3,7 +3,8 @@
  *   web (AutoScaledService, exposed through an HTTPRoute) calls catalog and checkout;
  *   catalog (AutoScaledService) scales on CPU;
  *   checkout (FailoverGroup) runs across three zones with hard spreading.
- * Config: `imageTag` (every image's tag), `maxReplicas` (autoscaling ceiling),
+ * Config: `namespace` (default "shop"), `imageTag` (every image's tag),
+ * `maxReplicas` (autoscaling ceiling), `cacheTtlSeconds`, `paymentApiKey` (secret),
  * `zones` (JSON list, default ["zone-a","zone-b","zone-c"]).
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -18,6 +19,7 @@ const zones = config.getObject<string[]>("zones") ?? ["zone-a", "zone-b", "zone-
 // Every pod must pass Pod Security "restricted": switchyard's defaults do.
 const ns = new k8s.core.v1.Namespace("shop", {
   metadata: {
+    name: config.get("namespace") ?? "shop",
     labels: {
       "pod-security.kubernetes.io/enforce": "restricted",
       "pod-security.kubernetes.io/enforce-version": "latest",

@@ -8,7 +8,7 @@ import { validateServiceDefinition } from "../model/workload-validate";
 import { resolveWorkload } from "../model/workload-resolve";
 import { hasBrand } from "./brand";
 import { ServiceComponent, discovery } from "./service-component";
-import { type WorkloadChildren, createWorkload, throwIfInvalid } from "./workload-resources";
+import { type WorkloadChildren, createWorkload, throwIfInvalid, withStableName } from "./workload-resources";
 
 export interface AutoScaledServiceArgs extends ServiceDefinition {
   /** HorizontalPodAutoscaler settings; the HPA owns `spec.replicas`. */
@@ -48,16 +48,20 @@ export class AutoScaledService extends ServiceComponent {
     throwIfInvalid(TYPE, name, validateAutoScaledService(name, args).list);
     super(TYPE, name, opts);
     const r = resolveWorkload(name, "autoscaledservice", args);
-    this.workload = createWorkload(r, { prefix: name, parent: this });
+    this.workload = createWorkload(r, { prefix: name, parent: this, scope: `${TYPE}::${name}` });
     this.deployment = this.workload.deployment;
     this.service = this.workload.service!;
     this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
       `${name}-hpa`,
-      buildHpa(resolveAutoscaling(args.autoscaling), {
-        deploymentName: this.deployment.metadata.name,
-        namespace: args.namespace,
-        labels: r.labels,
-      }) as k8s.autoscaling.v2.HorizontalPodAutoscalerArgs,
+      withStableName(
+        buildHpa(resolveAutoscaling(args.autoscaling), {
+          deploymentName: this.deployment.metadata.name,
+          namespace: args.namespace,
+          labels: r.labels,
+        }),
+        `${TYPE}::${name}`,
+        `${name}-hpa`,
+      ) as k8s.autoscaling.v2.HorizontalPodAutoscalerArgs,
       { parent: this },
     );
     this.publish(discovery(r, this.service, args.clusterDomain));

@@ -86,6 +86,7 @@ export class FailoverGroup extends ServiceComponent {
       const workload = createWorkload(r, {
         prefix,
         parent: this,
+        scope: `${TYPE}::${name}`,
         ...(provider ? { provider } : {}),
         replicas: m.replicas,
         placement,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type * as dockerTypes from "@pulumi/docker";
@@ -39,6 +40,8 @@ export interface WorkloadOptions {
   /** Prefix of the children's logical names (the component name, or `${name}-${member}`). */
   readonly prefix: string;
   readonly parent: pulumi.Resource;
+  /** `<type>::<name>` of the component: the scope of its children's stable names. */
+  readonly scope: string;
   /** Explicit provider for every child (FailoverGroup members); otherwise inherited from the parent. */
   readonly provider?: pulumi.ProviderResource;
   readonly replicas?: number;
@@ -51,6 +54,24 @@ export interface WorkloadOptions {
   /** Built image shared by several members, instead of building per member. */
   readonly imageRef?: pulumi.Input<string>;
   readonly deploymentAnnotations?: Record<string, string>;
+}
+
+/**
+ * The Kubernetes name of a child: `<logical>-<8 hex>`, the hex derived from the
+ * project, stack and the component's type and name. Like Pulumi's auto-naming
+ * it is unique per stack, but it is the same on every run, so an `up`
+ * interrupted after the API server created an object re-applies that same
+ * object instead of leaving it orphaned. (Not derived from the component's URN
+ * Output: a child depending on its parent component would wait on itself.)
+ */
+export function stableName(scope: string, logical: string): string {
+  const key = `${pulumi.getProject()}\n${pulumi.getStack()}\n${scope}\n${logical}`;
+  return `${logical}-${createHash("sha256").update(key).digest("hex").slice(0, 8)}`;
+}
+
+/** Sets `metadata.name` to the stable name unless the manifest already names the object. */
+export function withStableName<T extends Manifest>(m: T, scope: string, logical: string): T {
+  return { ...m, metadata: { ...m.metadata, name: m.metadata?.name ?? stableName(scope, logical) } };
 }
 
 /** Throws `InputPropertiesError` listing every problem, before any child exists. */
@@ -106,12 +127,12 @@ export function createWorkload(r: ResolvedWorkload, o: WorkloadOptions): Workloa
     imageRef = image.repoDigest;
   } else imageRef = def.image as pulumi.Input<string>;
 
-  const serviceAccount = new k8s.core.v1.ServiceAccount(`${o.prefix}-sa`, buildServiceAccount(r), child());
+  const serviceAccount = new k8s.core.v1.ServiceAccount(`${o.prefix}-sa`, withStableName(buildServiceAccount(r), o.scope, `${o.prefix}-sa`), child());
   const owned = ownedSecretEnv(r);
   const envSecret = Object.keys(owned).length
     ? new k8s.core.v1.Secret(
         `${o.prefix}-env`,
-        buildEnvSecret(r, Object.fromEntries(Object.entries(owned).map(([k, v]) => [k, pulumi.secret(v)]))),
+        withStableName(buildEnvSecret(r, Object.fromEntries(Object.entries(owned).map(([k, v]) => [k, pulumi.secret(v)]))), o.scope, `${o.prefix}-env`),
         child({ additionalSecretOutputs: ["data", "stringData"] }),
       )
     : undefined;
@@ -129,35 +150,40 @@ export function createWorkload(r: ResolvedWorkload, o: WorkloadOptions): Workloa
     },
   );
   if (o.deploymentAnnotations) manifest.metadata.annotations = { ...o.deploymentAnnotations };
-  const deployment = new k8s.apps.v1.Deployment(o.prefix, manifest as k8s.apps.v1.DeploymentArgs, child(o.dependsOn ? { dependsOn: o.dependsOn } : {}));
+  const deployment = new k8s.apps.v1.Deployment(o.prefix, withStableName(manifest, o.scope, o.prefix) as k8s.apps.v1.DeploymentArgs, child(o.dependsOn ? { dependsOn: o.dependsOn } : {}));
   const namespace = deployment.metadata.namespace;
 
   const service = r.ports.length
     ? new k8s.core.v1.Service(
         o.prefix,
-        buildService(r, {
-          ...(o.defaultTrafficDistribution ? { defaultTrafficDistribution: o.defaultTrafficDistribution } : {}),
-          ...(o.serviceName ? { name: o.serviceName } : {}),
-        }) as k8s.core.v1.ServiceArgs,
+        withStableName(
+          buildService(r, {
+            ...(o.defaultTrafficDistribution ? { defaultTrafficDistribution: o.defaultTrafficDistribution } : {}),
+            ...(o.serviceName ? { name: o.serviceName } : {}),
+          }),
+          o.scope,
+          o.prefix,
+        ) as k8s.core.v1.ServiceArgs,
         child(),
       )
     : undefined;
   const pdbManifest = buildDisruptionBudget(r);
   const disruptionBudget = pdbManifest
-    ? new k8s.policy.v1.PodDisruptionBudget(`${o.prefix}-pdb`, pdbManifest, child())
+    ? new k8s.policy.v1.PodDisruptionBudget(`${o.prefix}-pdb`, withStableName(pdbManifest, o.scope, `${o.prefix}-pdb`), child())
     : undefined;
   const policyManifest = buildIngressPolicy(r);
   const ingressPolicy = policyManifest
-    ? new k8s.networking.v1.NetworkPolicy(`${o.prefix}-ingress`, policyManifest, child())
+    ? new k8s.networking.v1.NetworkPolicy(`${o.prefix}-ingress`, withStableName(policyManifest, o.scope, `${o.prefix}-ingress`), child())
     : undefined;
   const callPolicies: k8s.networking.v1.NetworkPolicy[] = [];
   for (const call of r.calls) {
     const m = buildCallPolicy(r, call, namespace);
-    if (m) callPolicies.push(new k8s.networking.v1.NetworkPolicy(`${o.prefix}-to-${call.target.logicalName}`, m, child()));
+    const logical = `${o.prefix}-to-${call.target.logicalName}`;
+    if (m) callPolicies.push(new k8s.networking.v1.NetworkPolicy(logical, withStableName(m, o.scope, logical), child()));
   }
   const routeManifest = service ? buildHttpRoute(r, service.metadata.name) : undefined;
   const route = routeManifest
-    ? new k8s.apiextensions.CustomResource(`${o.prefix}-route`, routeManifest as k8s.apiextensions.CustomResourceArgs, child())
+    ? new k8s.apiextensions.CustomResource(`${o.prefix}-route`, withStableName(routeManifest, o.scope, `${o.prefix}-route`) as k8s.apiextensions.CustomResourceArgs, child())
     : undefined;
   return {
     ...(image ? { image } : {}),

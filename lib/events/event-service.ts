@@ -205,6 +205,7 @@ export class EventService extends pulumi.ComponentResource implements CallTarget
     this.workload = createWorkload(r, {
       prefix: name,
       parent: this,
+      scope: `${TYPE}::${name}`,
       ...(scaled ? {} : { replicas: args.replicas ?? 1 }),
       extraEnv,
       dependsOn: [...this.subscriptions],

@@ -12,6 +12,7 @@ describe("the example stack through the real engine and API server", () => {
 
   beforeAll(async () => {
     stack = await exampleStack();
+    await stack.setConfig("namespace", { value: stack.name });
     await stack.setConfig("paymentApiKey", { value: SECRET, secret: true });
   });
 

@@ -40,8 +40,12 @@ describe("an up killed mid-deploy, then a new up", () => {
 
   it("converges: the new up succeeds, a preview shows no changes, and destroy leaves nothing", async () => {
     stack = await exampleStack();
+    await stack.setConfig("namespace", { value: stack.name });
     const out = await killMidDeploy(stack.name);
     log(out);
+    // A killed CLI cannot release its lock on the backend; `pulumi cancel` is the documented way.
+    await expect(stack.up({ onOutput: log })).rejects.toThrow(/currently locked/);
+    await stack.cancel();
     const res = await stack.up({ onOutput: log });
     expect(res.summary.result).toBe("succeeded");
     const ns = res.outputs.namespaceName!.value;

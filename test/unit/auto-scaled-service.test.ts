@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { beforeEach, describe, expect, it } from "vitest";
-import { AutoScaledService, ServiceRef } from "../../lib";
+import { AutoScaledService, ServiceRef, stableName } from "../../lib";
 import { childList, installMocks, isWireSecret, kubeObjects, registrations, settle, unsecret, valueOf } from "../support/mocks";
+const n = (logical: string, component = "api") => stableName(`switchyard:index:AutoScaledService::${component}`, logical);
 
 const base = { image: "ghcr.io/acme/api:1.0.0", port: 8080, autoscaling: { maxReplicas: 6 } } as const;
 const find = (type: string, name: string) => registrations.find((r) => r.type === type && r.name === name)!;
@@ -33,7 +34,7 @@ describe.each([true, false])("AutoScaledService (preview=%s)", (preview) => {
     const dep = find("kubernetes:apps/v1:Deployment", "api").inputs;
     expect(dep.spec.replicas).toBeUndefined();
     const hpa = find("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "api-hpa").inputs;
-    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "api-0a1b2c3d" });
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: `${n("api")}` });
     expect(hpa.spec.minReplicas).toBe(3);
     expect(hpa.spec.maxReplicas).toBe(9);
     expect(hpa.spec.metrics).toEqual([
@@ -75,7 +76,7 @@ describe.each([true, false])("AutoScaledService (preview=%s)", (preview) => {
     expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }]);
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.enableServiceLinks).toBe(false);
-    expect(pod.serviceAccountName).toBe("api-sa-0a1b2c3d");
+    expect(pod.serviceAccountName).toBe(`${n("api-sa")}`);
     expect(find("kubernetes:core/v1:ServiceAccount", "api-sa").inputs.automountServiceAccountToken).toBe(false);
     expect(pod.containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
     expect(pod.terminationGracePeriodSeconds).toBe(30);
@@ -115,9 +116,9 @@ describe.each([true, false])("AutoScaledService (preview=%s)", (preview) => {
   it("exposes discovery outputs and a PDB that never blocks a drain", async () => {
     const svc = new AutoScaledService("api", { ...base, namespace: "shop" });
     await settle();
-    expect(await valueOf(svc.serviceName)).toBe("api-0a1b2c3d");
-    expect(await valueOf(svc.dnsName)).toBe("api-0a1b2c3d.shop.svc.cluster.local");
-    expect(await valueOf(svc.endpoint)).toBe("http://api-0a1b2c3d.shop.svc.cluster.local:8080");
+    expect(await valueOf(svc.serviceName)).toBe(`${n("api")}`);
+    expect(await valueOf(svc.dnsName)).toBe(`${n("api")}.shop.svc.cluster.local`);
+    expect(await valueOf(svc.endpoint)).toBe(`http://${n("api")}.shop.svc.cluster.local:8080`);
     expect(find("kubernetes:policy/v1:PodDisruptionBudget", "api-pdb").inputs.spec).toEqual({
       maxUnavailable: 1,
       selector: { matchLabels: { "app.kubernetes.io/name": "api" } },
@@ -158,7 +159,7 @@ describe.each([true, false])("AutoScaledService (preview=%s)", (preview) => {
     await settle();
     const env = find("kubernetes:apps/v1:Deployment", "web").inputs.spec.template.spec.containers[0].env;
     expect(env).toEqual([
-      { name: "ORDERS_URL", value: "http://orders-0a1b2c3d.shop.svc.cluster.local:8080" },
+      { name: "ORDERS_URL", value: `http://${n("orders", "orders")}.shop.svc.cluster.local:8080` },
       { name: "BILLING_URL", value: "http://legacy-billing.billing.svc.cluster.local:80" },
     ]);
     expect(find("kubernetes:networking.k8s.io/v1:NetworkPolicy", "web-to-orders").inputs).toMatchObject({
@@ -199,7 +200,7 @@ describe.each([true, false])("AutoScaledService (preview=%s)", (preview) => {
         {
           matches: [{ path: { type: "PathPrefix", value: "/v1" } }],
           backendRefs: [
-            { group: "", kind: "Service", name: "api-0a1b2c3d", port: 8080, weight: 90 },
+            { group: "", kind: "Service", name: `${n("api")}`, port: 8080, weight: 90 },
             { group: "", kind: "Service", name: "api-canary", namespace: "shop", port: 8080, weight: 10 },
           ],
         },
@@ -224,7 +225,7 @@ describe.each([true, false])("AutoScaledService (preview=%s)", (preview) => {
     expect(unsecret(stringData)).toEqual({ DB_PASSWORD: "hunter2" });
     expect(find("kubernetes:apps/v1:Deployment", "api").inputs.spec.template.spec.containers[0].env).toEqual([
       { name: "LOG_LEVEL", value: "info" },
-      { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "api-env-0a1b2c3d", key: "DB_PASSWORD" } } },
+      { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: `${n("api-env")}`, key: "DB_PASSWORD" } } },
       { name: "API_TOKEN", valueFrom: { secretKeyRef: { name: "shared-tokens", key: "api" } } },
     ]);
   });

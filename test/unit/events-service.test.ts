@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { EventService, KafkaBroker, NatsJetStream, RabbitMqBroker, Subscription, Topic, resetEventGraph } from "../../lib";
+import { EventService, KafkaBroker, NatsJetStream, RabbitMqBroker, Subscription, Topic, resetEventGraph, stableName } from "../../lib";
 import { childList, installMocks, isWireSecret, registrations, settle, unsecret, valueOf } from "../support/mocks";
 import { expectValidManifests, reasons, thrown } from "../support/events";
+const deploymentName = (component: string) => stableName(`switchyard:index:EventService::${component}`, component);
 
 const IMAGE = "ghcr.io/acme/app:1.0.0";
 const find = (type: string, name: string) => registrations.find((r) => r.type === type && r.name === name)!;
@@ -59,14 +60,14 @@ describe.each([true, false])("EventService on NATS JetStream (preview=%s)", (pre
     expect(consumer.spec).toEqual({
       durableName: "billing-orders", streamName: "orders", deliverPolicy: "all", ackPolicy: "explicit", ackWait: "30s",
       maxDeliver: 4, backoff: ["30s", "2m", "10m"], maxAckPending: 100, replayPolicy: "instant", filterSubject: "orders.created",
-      account: "nats-account-0a1b2c3d",
+      account: `nats-account-0a1b2c3d`,
     });
     const dep = find("kubernetes:apps/v1:Deployment", "billing").inputs;
     expect(dep.spec.replicas).toBeUndefined();
     const so = find(KEDA("ScaledObject"), "billing-scaler").inputs;
     expect(so.metadata.namespace).toBe("shop");
     expect(so.spec).toEqual({
-      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "billing-0a1b2c3d" },
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: `${deploymentName("billing")}` },
       minReplicaCount: 0, maxReplicaCount: 10, pollingInterval: 30, cooldownPeriod: 120,
       fallback: { failureThreshold: 3, replicas: 1 },
       triggers: [{
@@ -95,7 +96,7 @@ describe.each([true, false])("EventService on NATS JetStream (preview=%s)", (pre
       subscribes: [{ topic: orders, durableName: "billing", maxDeliveries: 3, backoff: ["1m"], deadLetter: dlq }],
     });
     await settle();
-    const ref = (key: string) => ({ secretKeyRef: { name: "billing-events-0a1b2c3d", key } });
+    const ref = (key: string) => ({ secretKeyRef: { name: `billing-events-0a1b2c3d`, key } });
     expect(envOf("billing")).toEqual({
       LOG_LEVEL: "info",
       EVENTS_BROKER_KIND: "nats",
@@ -166,7 +167,7 @@ describe.each([true, false])("EventService on Kafka and RabbitMQ (preview=%s)", 
     ].sort());
     const user = find(STRIMZI("KafkaUser"), "ledger-kafka-user").inputs;
     expect(user.metadata.namespace).toBe("kafka");
-    expect(user.spec.authentication).toEqual({ type: "scram-sha-512", password: { valueFrom: { secretKeyRef: { name: "ledger-kafka-credentials-0a1b2c3d", key: "password" } } } });
+    expect(user.spec.authentication).toEqual({ type: "scram-sha-512", password: { valueFrom: { secretKeyRef: { name: `ledger-kafka-credentials-0a1b2c3d`, key: "password" } } } });
     expect(user.spec.authorization.acls.map((a: { resource: { type: string; name: string }; operations: string[] }) => `${a.resource.type}:${a.resource.name}:${a.operations.join("+")}`)).toEqual([
       "topic:payments:Read+Describe",
       "topic:payments.ledger.retry-1:Read+Describe",
@@ -189,7 +190,7 @@ describe.each([true, false])("EventService on Kafka and RabbitMQ (preview=%s)", 
     expect(so.triggers).toEqual([{
       type: "kafka", name: "ledger",
       metadata: { bootstrapServers: "kafka-kafka-bootstrap.kafka.svc:9092", consumerGroup: "ledger", topic: "payments", lagThreshold: "100", activationLagThreshold: "0", offsetResetPolicy: "earliest", allowIdleConsumers: "false" },
-      authenticationRef: { name: "ledger-scaler-auth-0a1b2c3d", kind: "TriggerAuthentication" },
+      authenticationRef: { name: `ledger-scaler-auth-0a1b2c3d`, kind: "TriggerAuthentication" },
     }]);
     expect(so).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 6 });
     const auth = find(KEDA("TriggerAuthentication"), "ledger-scaler-auth").inputs.spec;
@@ -238,11 +239,11 @@ describe.each([true, false])("EventService on Kafka and RabbitMQ (preview=%s)", 
       definition: { "delivery-limit": 4, "dead-letter-exchange": "audit-dlq", "dead-letter-strategy": "at-least-once", overflow: "reject-publish" },
     });
     expect(find(RABBIT("Permission"), "auditor-rabbitmq-permission").inputs.spec.permissions).toEqual({ configure: "^$", write: "^$", read: "^(audit\\.auditor)$" });
-    expect(find(RABBIT("User"), "auditor-rabbitmq-user").inputs.spec.importCredentialsSecret).toEqual({ name: "auditor-rabbitmq-credentials-0a1b2c3d" });
+    expect(find(RABBIT("User"), "auditor-rabbitmq-user").inputs.spec.importCredentialsSecret).toEqual({ name: `auditor-rabbitmq-credentials-0a1b2c3d` });
     expect(find(KEDA("ScaledObject"), "auditor-scaler").inputs.spec.triggers[0]).toEqual({
       type: "rabbitmq", name: "audit.auditor",
       metadata: { protocol: "amqp", queueName: "audit.auditor", mode: "QueueLength", value: "100", activationValue: "0" },
-      authenticationRef: { name: "auditor-scaler-auth-0a1b2c3d", kind: "TriggerAuthentication" },
+      authenticationRef: { name: `auditor-scaler-auth-0a1b2c3d`, kind: "TriggerAuthentication" },
     });
     expect(find(RABBIT("Queue"), "dlq-reader").inputs.spec.name).toBe("audit-dlq.dlq-reader");
     expect(find(RABBIT("Binding"), "dlq-reader-binding-1").inputs.spec.routingKey).toBe("audit.login");

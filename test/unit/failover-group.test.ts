@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import { beforeEach, describe, expect, it } from "vitest";
-import { FailoverGroup } from "../../lib";
+import { FailoverGroup, stableName } from "../../lib";
 import { childList, installMocks, registrations, settle, valueOf } from "../support/mocks";
+const n = (logical: string) => stableName("switchyard:index:FailoverGroup::checkout", logical);
 
 const service = { image: "ghcr.io/acme/checkout:2.1.0", port: 8080, namespace: "shop" } as const;
 const find = (type: string, name: string) => registrations.find((r) => r.type === type && r.name === name)!;
@@ -35,7 +36,7 @@ describe.each([true, false])("FailoverGroup (preview=%s)", (preview) => {
     ]);
     expect(find("kubernetes:core/v1:Service", "checkout").inputs.spec.trafficDistribution).toBe("PreferSameZone");
     expect(g.activeMember).toBe("");
-    expect(await valueOf(g.endpoint)).toBe("http://checkout-0a1b2c3d.shop.svc.cluster.local:8080");
+    expect(await valueOf(g.endpoint)).toBe(`http://${n("checkout")}.shop.svc.cluster.local:8080`);
   });
 
   it('zones "all": hard spread without pinning, 3 replicas by default', async () => {
