@@ -12,8 +12,10 @@
 #
 # Usage: build-k8s.sh [etcd|kubernetes|kwok]...   (default: all three)
 #        build-k8s.sh --print-dirs                (print the cache folders)
-# Cold, on 2 cores, the Kubernetes build takes a long while (see NOTES.md);
-# the module downloads land in the ordinary Go module cache.
+# Cold, on 2 cores, this takes 25-35 minutes (Kubernetes alone ~20-25; see
+# NOTES.md): past a 10-minute foreground limit, run it with nohup and poll
+# its log. Modules and build results land in the ordinary Go caches; only
+# the wrapper modules live under $SWITCHYARD_CACHE/build.
 set -euo pipefail
 # shellcheck source=scripts/toolchain/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -175,11 +177,13 @@ build_kwok() {
 
 start=$SECONDS
 for t in "${want[@]}"; do
+  t0=$SECONDS
   case "$t" in
     etcd) build_etcd ;;
     kubernetes) build_kubernetes ;;
     kwok) build_kwok ;;
   esac
+  [ $((SECONDS - t0)) -eq 0 ] || sy_log "build-k8s: $t took $((SECONDS - t0))s"
 done
 sy_log "build-k8s: done in $((SECONDS - start))s"
 printf 'etcd=%s\nkubernetes=%s\nkwok=%s\n' "$ETCD_DIR" "$K8S_DIR" "$KWOK_DIR"
