@@ -38,6 +38,18 @@ PATH="$__sy_pulumi_dir:$__sy_k8s_dir${__sy_path:+:$__sy_path}"
 export PATH
 unset __sy_pulumi_dir __sy_k8s_dir __sy_path
 
+# Dynamic providers (pulumi.dynamic.Resource, e.g. switchyard's GeneratedPassword)
+# run through the `pulumi-resource-pulumi-nodejs` script that ships inside
+# @pulumi/pulumi; Pulumi's release archives carry it beside the CLI, a CLI built
+# from source does not. Append this checkout's copy (last, so an installed
+# Pulumi's own copy wins), once.
+__sy_dyn="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/node_modules/@pulumi/pulumi"
+case ":$PATH:" in
+  *":$__sy_dyn:"*) ;;
+  *) [ ! -x "$__sy_dyn/pulumi-resource-pulumi-nodejs" ] || PATH="$PATH:$__sy_dyn" ;;
+esac
+unset __sy_dyn
+
 export PULUMI_HOME="$SWITCHYARD_STATE/pulumi-home"
 mkdir -p "$PULUMI_HOME" "$SWITCHYARD_STATE/pulumi-backend"
 export PULUMI_BACKEND_URL="file://$SWITCHYARD_STATE/pulumi-backend"
