@@ -4,7 +4,6 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Stack } from "@pulumi/pulumi/automation";
 import { ROOT } from "./stack";
 
 /**
@@ -202,18 +201,4 @@ export async function until<T>(check: () => Promise<T | undefined | false>, time
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
     await new Promise((r) => setTimeout(r, 500));
   }
-}
-
-/**
- * The stack's state as `pulumi stack export` writes it, secrets encrypted.
- * (The Automation API's `exportStack()` passes `--show-secrets`, so it shows
- * every secret in plain text and cannot tell a secret from a leak.)
- */
-export function exportedState(stack: Stack): string {
-  return execFileSync("pulumi", ["stack", "export", "--stack", stack.name], {
-    cwd: stack.workspace.workDir,
-    env: process.env,
-    stdio: ["ignore", "pipe", "pipe"],
-    maxBuffer: 256 * 1024 * 1024,
-  }).toString("utf8");
 }
