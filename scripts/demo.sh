@@ -19,7 +19,7 @@ env_setup() {
 
 case "${1:-up}" in
   up)
-    [ -d node_modules/@pulumi/pulumi ] || npm ci --no-audit --no-fund
+    [ -d node_modules/@pulumi/pulumi ] || npm install --no-audit --no-fund
     bash scripts/toolchain/build-pulumi.sh
     bash scripts/toolchain/build-k8s.sh
     bash scripts/cluster/up.sh

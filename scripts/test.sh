@@ -13,7 +13,7 @@ case "${1:-}" in
   --e2e) tiers=(e2e) ;;
 esac
 
-[ -d node_modules/@pulumi/pulumi ] || npm ci --no-audit --no-fund
+[ -d node_modules/@pulumi/pulumi ] || npm install --no-audit --no-fund
 out="$root/.switchyard/test-results"
 rm -rf "$out" && mkdir -p "$out"
 status=0
