@@ -103,7 +103,7 @@ function ready(kind: string, name: string): boolean {
 function diagnostics(): string {
   const parts = [`--- jetstream-controller\n${nack?.tail(30) ?? ""}`, `--- nats-server\n${server?.tail(10) ?? ""}`];
   try {
-    parts.push(kubectl(["get", ...NACK_KINDS.map((k) => k), "-n", namespace, "-o", "yaml"]).slice(-4000));
+    parts.push(kubectl(["get", NACK_KINDS.join(","), "-n", namespace, "-o", "yaml"]).slice(-4000));
   } catch {
     // namespace gone
   }
