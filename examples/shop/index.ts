@@ -2,14 +2,18 @@
  * The example stack: a small shop.
  *   web (AutoScaledService, exposed through an HTTPRoute) calls catalog and checkout;
  *   catalog (AutoScaledService) scales on CPU;
- *   checkout (FailoverGroup) runs across three zones with hard spreading.
+ *   checkout (FailoverGroup) runs across three zones with hard spreading;
+ *   order-relay (EventService) publishes checkout's orders to the `orders` topic of a
+ *   NATS JetStream server, and fulfillment consumes them durably, scaled by KEDA on its
+ *   backlog, with dead letters audited; the event graph is exported as Mermaid and AsyncAPI.
  * Config: `namespace` (default "shop"), `imageTag` (every image's tag),
  * `maxReplicas` (autoscaling ceiling), `cacheTtlSeconds`, `paymentApiKey` (secret),
- * `zones` (JSON list, default ["zone-a","zone-b","zone-c"]).
+ * `zones` (JSON list, default ["zone-a","zone-b","zone-c"]),
+ * `natsUrl` (an existing JetStream server, default nats://nats.messaging.svc.cluster.local:4222).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { AutoScaledService, FailoverGroup } from "@switchyard/pulumi";
+import { AutoScaledService, EventGraph, EventService, FailoverGroup, NatsJetStream, Subscription, Topic } from "@switchyard/pulumi";
 
 const config = new pulumi.Config();
 const tag = config.get("imageTag") ?? "1.0.0";
@@ -64,7 +68,43 @@ const web = new AutoScaledService("web", {
   autoscaling: { minReplicas: 2, maxReplicas },
 });
 
+// Events: streams and durable consumers become NACK objects on an existing JetStream server.
+const bus = new NatsJetStream("bus", {
+  namespace,
+  existing: {
+    url: config.get("natsUrl") ?? "nats://nats.messaging.svc.cluster.local:4222",
+    monitoringEndpoint: config.get("natsMonitoring") ?? "nats.messaging.svc.cluster.local:8222",
+  },
+});
+const orders = new Topic("orders", {
+  broker: bus,
+  subjects: ["orders.created", "orders.cancelled"],
+  retention: { maxAge: "7d" },
+  description: "Orders accepted by checkout",
+});
+const deadOrders = new Topic("orders-dlq", { broker: bus, deadLetterFor: orders, retention: { maxAge: "14d" } });
+new EventService("order-relay", {
+  image: `ghcr.io/switchyard-examples/order-relay:${tag}`,
+  namespace,
+  team: "payments",
+  partOf: "shop",
+  publishes: [{ topic: orders, subjects: ["orders.created", "orders.cancelled"] }],
+  description: "Relays checkout's outbox to the orders topic",
+});
+new EventService("fulfillment", {
+  image: `ghcr.io/switchyard-examples/fulfillment:${tag}`,
+  namespace,
+  team: "logistics",
+  partOf: "shop",
+  subscribes: [{ topic: orders, durableName: "fulfillment", filter: "orders.created", maxDeliveries: 5, backoff: ["30s", "2m"], deadLetter: deadOrders }],
+  scaling: { minReplicas: 0, maxReplicas, lagPerReplica: 50 },
+  description: "Ships paid orders",
+});
+new Subscription("orders-dlq-audit", { topic: deadOrders, durableName: "orders-dlq-audit", description: "Operators inspect dead letters" });
+const graph = new EventGraph("events", { info: { title: "shop events", version: "1.0.0" } });
+
 export const namespaceName = namespace;
+export const eventDiagram = graph.mermaid;
 export const services = {
   web: { endpoint: web.endpoint, dnsName: web.dnsName },
   catalog: { endpoint: catalog.endpoint, dnsName: catalog.dnsName },

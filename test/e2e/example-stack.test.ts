@@ -49,7 +49,22 @@ describe("the example stack through the real engine and API server", () => {
     expect(slices.flatMap((s: any) => s.endpoints ?? []).filter((e: any) => e.conditions?.ready).length).toBeGreaterThanOrEqual(2);
     // The network paths web declared exist; the route is accepted by the API server.
     const policies = getJson(["get", "networkpolicies", "-n", ns]).items.map((p: any) => p.metadata.name.replace(/-[a-z0-9]{8}$/, ""));
-    expect(policies.sort()).toEqual(["catalog-ingress", "checkout-ingress", "checkout-to-catalog", "web-ingress", "web-to-catalog", "web-to-checkout"]);
+    expect(policies.sort()).toEqual([
+      "catalog-ingress",
+      "checkout-ingress",
+      "checkout-to-catalog",
+      "fulfillment-ingress",
+      "order-relay-ingress",
+      "web-ingress",
+      "web-to-catalog",
+      "web-to-checkout",
+    ]);
+    // Events: JetStream streams and durable consumers for NACK, the KEDA scaler, the diagram.
+    expect(getJson(["get", "streams.jetstream.nats.io", "-n", ns]).items).toHaveLength(2);
+    expect(getJson(["get", "consumers.jetstream.nats.io", "-n", ns]).items).toHaveLength(2);
+    const scaled = getJson(["get", "scaledobjects.keda.sh", "-n", ns]).items;
+    expect(scaled.map((o: any) => o.spec.triggers[0].type)).toEqual(["nats-jetstream"]);
+    expect(res.outputs.eventDiagram!.value).toContain("fulfillment");
     expect(getJson(["get", "httproutes.gateway.networking.k8s.io", "-n", ns]).items).toHaveLength(1);
   });
 
@@ -95,7 +110,7 @@ describe("the example stack through the real engine and API server", () => {
 
   it("destroy leaves no switchyard-labelled object behind", async () => {
     await stack.destroy({ onOutput: log });
-    expect(labelled("switchyard.dev/service in (catalog,checkout,web)")).toEqual([]);
+    expect(labelled("switchyard.dev/service in (catalog,checkout,web,fulfillment,order-relay)")).toEqual([]);
     await eventually(() => getJson(["get", "namespaces"]).items.every((n: any) => n.metadata.name !== ns), 120_000, "namespace gone");
   });
 });
