@@ -28,8 +28,17 @@ if [ "${tiers[0]}" = unit ]; then
   step single-pulumi-sdk bash -c '[ "$(npm ls @pulumi/pulumi --all --parseable 2>/dev/null | sort -u | wc -l)" = 1 ]'
 fi
 for tier in "${tiers[@]}"; do
-  npx vitest run --project "$tier" --reporter=default --reporter=json --outputFile.json="$out/$tier.json" || status=1
-  [ -s "$out/$tier.json" ] || { echo "switchyard: the $tier tier produced no report" >&2; extra_failed=$((extra_failed + 1)); status=1; }
+  rc=0
+  npx vitest run --project "$tier" --reporter=default --reporter=json --outputFile.json="$out/$tier.json" || rc=$?
+  [ "$rc" = 0 ] || status=1
+  if [ ! -s "$out/$tier.json" ]; then
+    echo "switchyard: the $tier tier produced no report" >&2
+    extra_failed=$((extra_failed + 1))
+  elif [ "$rc" != 0 ] && node -e 'const r=require(process.argv[1]); process.exit(r.numFailedTests > 0 || r.testResults.some((x) => x.status === "failed") ? 1 : 0)' "$out/$tier.json"; then
+    # The runner failed outside any test (e.g. the e2e setup could not start the cluster).
+    echo "switchyard: the $tier tier failed outside its tests (exit $rc)" >&2
+    extra_failed=$((extra_failed + 1))
+  fi
 done
 
 node -e '
