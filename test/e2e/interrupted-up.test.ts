@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, describe, expect, it } from "vitest";
 import { getJson, labelled } from "./support/kube";
@@ -6,7 +7,36 @@ import { ROOT, changes, exampleStack } from "./support/stack";
 
 const log = (s: string) => process.env.SWITCHYARD_E2E_VERBOSE && process.stdout.write(s);
 
-/** Runs `pulumi up` on the example and kills the whole process group once Deployments are being created. */
+/** Every live descendant of a process (the CLI's plugins run in their own process groups). */
+function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      parentOf.set(Number(d), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    const cur = queue.shift()!;
+    for (const [p, pp] of parentOf) {
+      if (pp !== cur) continue;
+      out.push(p);
+      queue.push(p);
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs `pulumi up` on the example and, once Deployments are being created, kills
+ * the CLI and everything it started (language host, providers) at once, as a
+ * crash would.
+ */
 function killMidDeploy(stackName: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stackName], {
@@ -21,7 +51,14 @@ function killMidDeploy(stackName: string): Promise<string> {
       out += b.toString();
       if (!killed && /Deployment\s+\S+\s+creating/.test(out)) {
         killed = true;
-        process.kill(-child.pid!, "SIGKILL");
+        const all = [child.pid!, ...descendants(child.pid!)];
+        for (const p of all) {
+          try {
+            process.kill(p, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
       }
     };
     child.stdout.on("data", onData);
