@@ -48,15 +48,8 @@ done
 command -v go >/dev/null || { sy_log "build-k8s: go is not on PATH"; exit 1; }
 
 # One build at a time per cache (up.sh, tests and a developer may all ask).
-mkdir -p "$SWITCHYARD_CACHE/bin" "$SWITCHYARD_CACHE/build" "$SWITCHYARD_CACHE/locks"
-exec 9>"$SWITCHYARD_CACHE/locks/build-k8s.lock"
-if ! flock -n 9; then
-  sy_log "build-k8s: another build holds the lock; waiting"
-  flock 9
-fi
-
-TMP_ROOT="$(mktemp -d "$SWITCHYARD_CACHE/bin/.tmp-k8s.XXXXXX")"
-trap 'rm -rf "$TMP_ROOT"' EXIT
+mkdir -p "$SWITCHYARD_CACHE/build"
+sy_build_lock k8s
 
 # install_bins TOOL VERSION SRC_DIR BIN... : rename built binaries into the cache.
 install_bins() {

@@ -45,15 +45,7 @@ fi
 command -v go >/dev/null || { sy_log "build-nats: go is not on PATH"; exit 1; }
 
 # One build at a time per cache (prepare.sh, a test run and a developer may all ask).
-mkdir -p "$SWITCHYARD_CACHE/bin" "$SWITCHYARD_CACHE/locks"
-exec 9>"$SWITCHYARD_CACHE/locks/build-nats.lock"
-if ! flock -n 9; then
-  sy_log "build-nats: another build holds the lock; waiting"
-  flock 9
-fi
-
-TMP_ROOT="$(mktemp -d "$SWITCHYARD_CACHE/bin/.tmp-nats.XXXXXX")"
-trap 'rm -rf "$TMP_ROOT"' EXIT
+sy_build_lock nats
 
 # install_bin TOOL VERSION BIN : rename a built binary from TMP_ROOT into the cache.
 install_bin() {

@@ -21,3 +21,17 @@ sy_have() {
   local dir; dir="$(sy_bin_dir "$1" "$2")"; shift 2
   local b; for b in "$@"; do [ -x "$dir/$b" ] || return 1; done
 }
+
+# sy_build_lock NAME: one build of NAME at a time per cache (waits for another
+# holder), then a temp folder TMP_ROOT beside the cache, removed at exit so a
+# killed build never leaves a partial binary where a cached one belongs.
+sy_build_lock() {
+  mkdir -p "$SWITCHYARD_CACHE/bin" "$SWITCHYARD_CACHE/locks"
+  exec 9>"$SWITCHYARD_CACHE/locks/build-$1.lock"
+  if ! flock -n 9; then
+    sy_log "build-$1: another build holds the lock; waiting"
+    flock 9
+  fi
+  TMP_ROOT="$(mktemp -d "$SWITCHYARD_CACHE/bin/.tmp-$1.XXXXXX")"
+  trap 'rm -rf "$TMP_ROOT"' EXIT
+}
