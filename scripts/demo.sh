@@ -20,8 +20,7 @@ env_setup() {
 case "${1:-up}" in
   up)
     [ -d node_modules/@pulumi/pulumi ] || npm install --no-audit --no-fund
-    bash scripts/toolchain/build-pulumi.sh
-    bash scripts/toolchain/build-k8s.sh
+    bash scripts/toolchain/build-all.sh pulumi k8s
     bash scripts/cluster/up.sh
     npm run --silent build
     env_setup

@@ -6,9 +6,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 {
-  bash "$root/scripts/toolchain/build-pulumi.sh"
-  bash "$root/scripts/toolchain/build-k8s.sh"
-  bash "$root/scripts/toolchain/build-nats.sh"
+  bash "$root/scripts/toolchain/build-all.sh"
   bash "$root/scripts/cluster/up.sh"
   (cd "$root" && npm run --silent build)
 } >&2
@@ -18,4 +16,7 @@ root="$(cd "$here/../.." && pwd)"
 . "$root/scripts/cluster/env.sh"
 # The example is typechecked by `npm run typecheck`; the engine only needs to run it.
 export PULUMI_NODEJS_TRANSPILE_ONLY="${PULUMI_NODEJS_TRANSPILE_ONLY:-true}"
+# promtool runs the observability rule checks and rule unit tests.
+SWITCHYARD_PROMTOOL="$(bash "$root/scripts/toolchain/build-promtool.sh" | sed -n 's/^promtool=//p')/promtool"
+export SWITCHYARD_PROMTOOL
 env -0
