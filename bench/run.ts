@@ -1,0 +1,336 @@
+/**
+ * `npm run bench`: what switchyard costs against the same Kubernetes objects
+ * written by hand with @pulumi/kubernetes, how deploy time grows with the
+ * stack, and rendering to YAML against cdk8s-plus. Every measurement runs in
+ * a fresh child process; the sides of each comparison alternate within every
+ * round, and medians are reported. See the README's "Performance" section.
+ *
+ * Options:
+ *   --quick          N = 10 only, one round of everything (a smoke run); results go to .switchyard-bench/results
+ *   --only=a,b       parts to run: mocks, engine, deploy, render (default: all)
+ *   --rounds=R       rounds of every part (default: mocks 5, engine 3, deploy 1, render 3)
+ *   --out=DIR        where results.json and results.md go (default: bench/results)
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
+import { RESULT_PREFIX } from "./harness/measure";
+import { SERVICES_PER_GROUP } from "./programs/spec";
+import { type Results, markdown } from "./report";
+
+const ROOT = resolve(__dirname, "..", "..");
+const BUILD = __dirname;
+const STATE = process.env.SWITCHYARD_STATE ?? join(ROOT, ".switchyard-bench");
+const WORK = join(STATE, "work");
+
+type Part = "mocks" | "engine" | "deploy" | "render";
+const PARTS: readonly Part[] = ["mocks", "engine", "deploy", "render"];
+export type Side = "switchyard" | "handwritten";
+
+function parseArgs(argv: readonly string[]) {
+  const opt = { quick: false, only: new Set<Part>(PARTS), rounds: undefined as number | undefined, out: undefined as string | undefined };
+  for (const a of argv) {
+    if (a === "--quick") opt.quick = true;
+    else if (a.startsWith("--only=")) {
+      const parts = a.slice(7).split(",").filter(Boolean);
+      for (const p of parts) if (!PARTS.includes(p as Part)) throw new Error(`--only: unknown part ${p} (use ${PARTS.join(", ")})`);
+      opt.only = new Set(parts as Part[]);
+    } else if (a.startsWith("--rounds=")) {
+      opt.rounds = Number(a.slice(9));
+      if (!Number.isInteger(opt.rounds) || opt.rounds < 1) throw new Error("--rounds must be a whole number >= 1");
+    } else if (a.startsWith("--out=")) opt.out = resolve(a.slice(6));
+    else throw new Error(`unknown option ${a} (see the top of bench/run.ts)`);
+  }
+  return opt;
+}
+
+const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+
+/** Runs a child process to completion; returns its result line and its wall time as seen from here. */
+function child(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Record<string, any> & { processMs: number }> {
+  return new Promise((done, fail) => {
+    const t0 = performance.now();
+    const p = spawn(process.execPath, [join(BUILD, "harness", script), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
+    p.stderr.on("data", (d: Buffer) => (err += d.toString("utf8")));
+    p.on("error", fail);
+    p.on("close", (code) => {
+      const processMs = performance.now() - t0;
+      const line = out.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
+      if (code !== 0 || !line) {
+        const tail = (s: string) => s.trimEnd().split("\n").slice(-40).join("\n");
+        fail(new Error(`${script} ${args.join(" ")} exited ${code}\n--- stdout ---\n${tail(out)}\n--- stderr ---\n${tail(err)}`));
+        return;
+      }
+      done({ ...JSON.parse(line.slice(RESULT_PREFIX.length)), processMs });
+    });
+  });
+}
+
+function sh(cmd: string, args: readonly string[]): Promise<void> {
+  return new Promise((done, fail) => {
+    const p = spawn(cmd, [...args], { cwd: ROOT, env: process.env, stdio: ["ignore", "inherit", "inherit"] });
+    p.on("error", fail);
+    p.on("close", (code) => (code === 0 ? done() : fail(new Error(`${cmd} ${args.join(" ")} exited ${code}`))));
+  });
+}
+
+/** Alternating order: even rounds start with the first side, odd rounds with the next (a rotation). */
+function order<T>(sides: readonly T[], round: number): T[] {
+  const k = round % sides.length;
+  return [...sides.slice(k), ...sides.slice(0, k)];
+}
+
+// ------------------------------------------------------------------ mocks --
+
+async function equivalence(services: number): Promise<{ customResources: number; digest: string }> {
+  const dir = join(WORK, "equivalence");
+  mkdirSync(dir, { recursive: true });
+  const file = (s: Side) => join(dir, `${services}-${s}.txt`);
+  const sy = await child("mocks-child.js", ["switchyard", String(services), "--digest", file("switchyard")]);
+  const hw = await child("mocks-child.js", ["handwritten", String(services), "--digest", file("handwritten")]);
+  if (sy.digest !== hw.digest || sy.customResources !== hw.customResources) {
+    const a = readFileSync(file("switchyard"), "utf8").split("\n");
+    const b = readFileSync(file("handwritten"), "utf8").split("\n");
+    const onlyA = a.filter((l) => !b.includes(l)).slice(0, 3);
+    const onlyB = b.filter((l) => !a.includes(l)).slice(0, 3);
+    throw new Error(
+      `EQUIVALENCE FAILED at ${services} services: switchyard registers ${sy.customResources} custom resources, the hand-written program ${hw.customResources}, ` +
+        `and their (type, inputs) differ. Full lists: ${file("switchyard")} and ${file("handwritten")}.\n` +
+        `only switchyard:\n  ${onlyA.map((l) => l.slice(0, 600)).join("\n  ")}\nonly hand-written:\n  ${onlyB.map((l) => l.slice(0, 600)).join("\n  ")}`,
+    );
+  }
+  log(`mocks: ${services} services: both programs register the same ${sy.customResources} custom resources (type + inputs, sha256 ${String(sy.digest).slice(0, 12)})`);
+  return { customResources: sy.customResources, digest: sy.digest };
+}
+
+async function mocksPart(sizes: readonly number[], rounds: number, results: Results): Promise<void> {
+  // Untimed warm-up of both sides: the first processes read every module from a cold page cache.
+  for (const side of ["switchyard", "handwritten"] as const) await child("mocks-child.js", [side, String(sizes[0])]);
+  for (const n of sizes) {
+    const eq = await equivalence(n);
+    const runs: Record<string, any>[] = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const side of order<Side>(["switchyard", "handwritten"], r)) {
+        const m = await child("mocks-child.js", [side, String(n)]);
+        runs.push({ round: r, ...m });
+        log(`mocks: ${n} services, round ${r + 1}/${rounds}, ${side}: ${Math.round(m.processMs)} ms, program ${Math.round(m.programMs)} ms, CPU ${Math.round(m.cpuMs)} ms, peak RSS ${Math.round(m.peakRssMiB)} MiB`);
+      }
+    }
+    results.mocks.push({ services: n, customResources: eq.customResources, digest: eq.digest, runs });
+  }
+}
+
+// ----------------------------------------------------------------- engine --
+
+function engine(side: Side, n: number, op: string, stack: string, namespace: string, renderDir?: string) {
+  return child("engine-child.js", [side, String(n), op, stack, namespace, ...(renderDir ? [renderDir] : [])]);
+}
+
+const short = (s: Side) => (s === "switchyard" ? "sy" : "hw");
+
+function sameByType(n: number, what: string, a: Record<string, any>, b: Record<string, any>): void {
+  const x = JSON.stringify(a.byType);
+  const y = JSON.stringify(b.byType);
+  if (x !== y) throw new Error(`EQUIVALENCE FAILED at ${n} services (${what}): switchyard ${x} vs hand-written ${y}`);
+}
+
+async function enginePart(sizes: readonly number[], rounds: number, results: Results): Promise<void> {
+  // Untimed warm-up of both sides (plugin discovery, first contact with the API server).
+  for (const side of ["switchyard", "handwritten"] as const) {
+    const stack = `warmup-${short(side)}`;
+    await engine(side, sizes[0]!, "preview", stack, `bench-warmup-${short(side)}`).finally(() => engine(side, sizes[0]!, "rm", stack, "unused").catch(() => undefined));
+  }
+  for (const n of sizes) {
+    const runs: Record<string, any>[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const got: Partial<Record<Side, Record<string, any>>> = {};
+      for (const side of order<Side>(["switchyard", "handwritten"], r)) {
+        const stack = `eval-${short(side)}-${n}-${r}`;
+        try {
+          const m = await engine(side, n, "preview", stack, `bench-eval-${short(side)}-${n}`);
+          got[side] = m;
+          runs.push({ round: r, ...m });
+          log(`engine preview: ${n} services, round ${r + 1}/${rounds}, ${side}: ${(m.opMs / 1000).toFixed(1)} s, ${m.customResources} resources`);
+        } finally {
+          await engine(side, n, "rm", stack, "unused").catch((e) => log(`could not remove stack ${stack}: ${e}`));
+        }
+      }
+      sameByType(n, "real-engine preview", got.switchyard!, got.handwritten!);
+    }
+    results.engine.push({ services: n, customResources: runs[0]!.customResources, runs });
+  }
+}
+
+async function deployPart(sizes: readonly number[], rounds: number, results: Results): Promise<void> {
+  for (const [i, n] of sizes.entries()) {
+    const runs: Record<string, any>[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const got: Partial<Record<Side, Record<string, any>>> = {};
+      // Which side goes first alternates between rounds and between sizes.
+      for (const side of order<Side>(["switchyard", "handwritten"], r + i)) {
+        const stack = `deploy-${short(side)}-${n}`;
+        const ns = `bench-${short(side)}-${n}`;
+        let deployed = false;
+        try {
+          const up = await engine(side, n, "up", stack, ns);
+          deployed = true;
+          const preview = await engine(side, n, "preview", stack, ns);
+          const depth = await engine(side, n, "depth", stack, ns);
+          const destroy = await engine(side, n, "destroy", stack, ns);
+          deployed = false;
+          const changes = Object.entries(preview.summary ?? {}).filter(([op, c]) => op !== "same" && c).length;
+          if (changes) log(`WARNING: the preview after up of ${stack} shows changes: ${JSON.stringify(preview.summary)}`);
+          const run = { round: r, side, up, preview, depth: depth.depth, destroy, previewChanges: changes };
+          got[side] = up;
+          runs.push(run);
+          log(
+            `deploy: ${n} services, ${side}: up ${(up.opMs / 1000).toFixed(1)} s (${up.customResources} resources), ` +
+              `no-change preview ${(preview.opMs / 1000).toFixed(1)} s, destroy ${(destroy.opMs / 1000).toFixed(1)} s, dependency depth ${depth.depth.depth}`,
+          );
+        } finally {
+          if (deployed) await engine(side, n, "destroy", stack, ns).catch((e) => log(`could not destroy ${stack}: ${e}`));
+          await engine(side, n, "rm", stack, "unused").catch((e) => log(`could not remove stack ${stack}: ${e}`));
+        }
+      }
+      sameByType(n, "pulumi up", got.switchyard!, got.handwritten!);
+    }
+    results.deploy.push({ services: n, runs });
+  }
+}
+
+// ----------------------------------------------------------------- render --
+
+function countYamlObjects(dir: string): number {
+  let n = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.ya?ml$/.test(e.name)) n += readFileSync(p, "utf8").split(/^---$/m).filter((doc) => /^kind:/m.test(doc)).length;
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return n;
+}
+
+async function renderPart(sizes: readonly number[], rounds: number, results: Results): Promise<void> {
+  type RenderSide = Side | "cdk8s-plus";
+  const warm = join(WORK, "render", "warmup");
+  await child("cdk8s-child.js", [String(sizes[0]), warm]);
+  for (const side of ["switchyard", "handwritten"] as const) {
+    const stack = `render-warmup-${short(side)}`;
+    await engine(side, sizes[0]!, "up", stack, "bench", warm).finally(() => engine(side, sizes[0]!, "rm", stack, "unused").catch(() => undefined));
+  }
+  rmSync(warm, { recursive: true, force: true });
+  for (const n of sizes) {
+    const runs: Record<string, any>[] = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const side of order<RenderSide>(["switchyard", "handwritten", "cdk8s-plus"], r)) {
+        const dir = join(WORK, "render", `${side}-${n}`);
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir, { recursive: true });
+        let m: Record<string, any>;
+        if (side === "cdk8s-plus") m = await child("cdk8s-child.js", [String(n), dir]);
+        else {
+          const stack = `render-${short(side)}-${n}-${r}`;
+          try {
+            m = await engine(side, n, "up", stack, "bench", dir);
+          } finally {
+            await engine(side, n, "rm", stack, "unused").catch((e) => log(`could not remove stack ${stack}: ${e}`));
+          }
+        }
+        const objects = countYamlObjects(dir);
+        runs.push({ round: r, ...m, side, objects });
+        log(`render: ${n} services, round ${r + 1}/${rounds}, ${side}: ${(m.opMs / 1000).toFixed(1)} s, ${objects} YAML objects`);
+      }
+    }
+    results.render.push({ services: n, runs });
+  }
+}
+
+// ------------------------------------------------------------------- main --
+
+async function main(): Promise<void> {
+  const opt = parseArgs(process.argv.slice(2));
+  const out = opt.out ?? (opt.quick ? join(STATE, "results") : join(ROOT, "bench", "results"));
+  const rounds = (dflt: number) => opt.rounds ?? (opt.quick ? 1 : dflt);
+  const sizes = (full: readonly number[]) => (opt.quick ? [SERVICES_PER_GROUP] : full);
+  const results: Results = {
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? "", node: process.version },
+    library: library(),
+    versions: versions(),
+    mocks: [],
+    engine: [],
+    deploy: [],
+    render: [],
+  };
+  const needsCluster = opt.only.has("engine") || opt.only.has("deploy");
+  const clusterPid = join(STATE, "cluster", "run", "kube-apiserver.pid");
+  const wasRunning = existsSync(clusterPid);
+  let started = false;
+  try {
+    if (opt.only.has("mocks")) await mocksPart(sizes([10, 100, 1000]), rounds(5), results);
+    if (needsCluster || opt.only.has("render")) await sh("bash", ["scripts/toolchain/build-all.sh", "pulumi", "k8s"]);
+    if (needsCluster) {
+      log(`starting the local control plane in ${STATE} (if it is not running)`);
+      await sh("bash", ["scripts/cluster/up.sh"]);
+      started = !wasRunning;
+    }
+    if (opt.only.has("engine")) await enginePart(sizes([10, 100]), rounds(3), results);
+    if (opt.only.has("deploy")) await deployPart(opt.quick ? [10] : [10, 50, 100], rounds(1), results);
+    if (opt.only.has("render")) await renderPart(sizes([10, 100]), rounds(3), results);
+  } finally {
+    if (started && !process.env.SWITCHYARD_KEEP_CLUSTER) {
+      log("stopping the local control plane this run started");
+      await sh("bash", ["scripts/cluster/down.sh"]).catch((e) => log(`cluster down failed: ${e}`));
+    }
+  }
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  const md = markdown(results);
+  writeFileSync(join(out, "results.md"), md);
+  process.stdout.write(md);
+  log(`results: ${join(out, "results.md")} and results.json`);
+}
+
+/** The commit the library was built from, and whether lib/ had uncommitted changes. */
+function library(): { commit: string; libModified: boolean } {
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  try {
+    return { commit: git("rev-parse", "HEAD"), libModified: git("status", "--porcelain", "--", "lib") !== "" };
+  } catch {
+    return { commit: "", libModified: false };
+  }
+}
+
+function versions(): Record<string, string> {
+  const v = (pkg: string) => {
+    try {
+      return (JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
+    } catch {
+      return "";
+    }
+  };
+  const env = readFileSync(join(ROOT, "scripts/toolchain/versions.env"), "utf8");
+  const pin = (k: string) => new RegExp(`^${k}=(.*)$`, "m").exec(env)?.[1] ?? "";
+  return {
+    "@pulumi/pulumi": v("@pulumi/pulumi"),
+    "@pulumi/kubernetes": v("@pulumi/kubernetes"),
+    cdk8s: v("cdk8s"),
+    "cdk8s-plus-33": v("cdk8s-plus-33"),
+    "pulumi CLI": pin("PULUMI_VERSION"),
+    "pulumi-resource-kubernetes": pin("PULUMI_KUBERNETES_VERSION"),
+    kubernetes: pin("KUBERNETES_VERSION"),
+  };
+}
+
+main().catch((e) => {
+  process.stderr.write(`[bench] FAILED: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
