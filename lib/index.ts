@@ -12,3 +12,5 @@ export type { WorkloadChildren } from "./components/workload-resources";
 export { stableName } from "./components/workload-resources";
 export * from "./model";
 export * from "./events";
+export * from "./observability";
+export { MONITORING_CONFIG, monitoredWorkloads, resetMonitoredWorkloads, type MonitoringChildren } from "./components/monitoring-resources";

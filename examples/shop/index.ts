@@ -6,6 +6,9 @@
  *   order-relay (EventService) publishes checkout's orders to the `orders` topic of a
  *   NATS JetStream server, and fulfillment consumes them durably, scaled by KEDA on its
  *   backlog, with dead letters audited; the event graph is exported as Mermaid and AsyncAPI.
+ *   Every service is monitored (ServiceMonitor + PrometheusRule derived from what it
+ *   declares; stack config `switchyard:monitoring` sets defaults, e.g. the `release`
+ *   label kube-prometheus-stack selects on), and the stack has a Grafana dashboard.
  * Config: `namespace` (default "shop"), `imageTag` (every image's tag),
  * `maxReplicas` (autoscaling ceiling), `cacheTtlSeconds`, `paymentApiKey` (secret),
  * `zones` (JSON list, default ["zone-a","zone-b","zone-c"]),
@@ -13,7 +16,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { AutoScaledService, EventGraph, EventService, FailoverGroup, NatsJetStream, Subscription, Topic } from "@switchyard/pulumi";
+import { AutoScaledService, EventGraph, EventService, FailoverGroup, NatsJetStream, StackDashboard, Subscription, Topic } from "@switchyard/pulumi";
 
 const config = new pulumi.Config();
 const tag = config.get("imageTag") ?? "1.0.0";
@@ -102,9 +105,12 @@ new EventService("fulfillment", {
 });
 new Subscription("orders-dlq-audit", { topic: deadOrders, durableName: "orders-dlq-audit", description: "Operators inspect dead letters" });
 const graph = new EventGraph("events", { info: { title: "shop events", version: "1.0.0" } });
+// One Grafana dashboard for the stack; Grafana's sidecar picks it up by label.
+const dashboard = new StackDashboard("shop", { namespace, folder: "shop" });
 
 export const namespaceName = namespace;
 export const eventDiagram = graph.mermaid;
+export const dashboardUid = dashboard.uid;
 export const services = {
   web: { endpoint: web.endpoint, dnsName: web.dnsName },
   catalog: { endpoint: catalog.endpoint, dnsName: catalog.dnsName },

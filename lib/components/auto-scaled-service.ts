@@ -8,7 +8,8 @@ import { validateServiceDefinition } from "../model/workload-validate";
 import { resolveWorkload } from "../model/workload-resolve";
 import { hasBrand } from "./brand";
 import { ServiceComponent, discovery } from "./service-component";
-import { type WorkloadChildren, createWorkload, throwIfInvalid, withStableName } from "./workload-resources";
+import { type MonitoringChildren, createMonitoring, effectiveMonitoring, scrapersOf } from "./monitoring-resources";
+import { type WorkloadChildren, createWorkload, stableName, throwIfInvalid, withStableName } from "./workload-resources";
 
 export interface AutoScaledServiceArgs extends ServiceDefinition {
   /** HorizontalPodAutoscaler settings; the HPA owns `spec.replicas`. */
@@ -39,6 +40,8 @@ export class AutoScaledService extends ServiceComponent {
   readonly deployment: k8s.apps.v1.Deployment;
   readonly service: k8s.core.v1.Service;
   readonly autoscaler: k8s.autoscaling.v2.HorizontalPodAutoscaler;
+  /** ServiceMonitor and PrometheusRule; undefined when monitoring is off. */
+  readonly monitoring?: MonitoringChildren;
 
   static override isInstance(obj: unknown): obj is AutoScaledService {
     return hasBrand(obj, TYPE);
@@ -46,24 +49,40 @@ export class AutoScaledService extends ServiceComponent {
 
   constructor(name: string, args: AutoScaledServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfInvalid(TYPE, name, validateAutoScaledService(name, args).list);
-    super(TYPE, name, opts);
     const r = resolveWorkload(name, "autoscaledservice", args);
-    this.workload = createWorkload(r, { prefix: name, parent: this, scope: `${TYPE}::${name}` });
+    const monitoring = effectiveMonitoring(TYPE, name, args.monitoring, r);
+    super(TYPE, name, opts);
+    const scope = `${TYPE}::${name}`;
+    const scrapers = scrapersOf(monitoring);
+    this.workload = createWorkload(r, { prefix: name, parent: this, scope, ...(scrapers ? { scrapers } : {}) });
     this.deployment = this.workload.deployment;
     this.service = this.workload.service!;
+    const autoscaling = resolveAutoscaling(args.autoscaling);
     this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
       `${name}-hpa`,
       withStableName(
-        buildHpa(resolveAutoscaling(args.autoscaling), {
+        buildHpa(autoscaling, {
           deploymentName: this.deployment.metadata.name,
           namespace: args.namespace,
           labels: r.labels,
         }),
-        `${TYPE}::${name}`,
+        scope,
         `${name}-hpa`,
       ) as k8s.autoscaling.v2.HorizontalPodAutoscalerArgs,
       { parent: this },
     );
+    const watched = createMonitoring(r, monitoring, {
+      prefix: name,
+      scope,
+      ...(args.namespace !== undefined ? { namespace: args.namespace } : {}),
+      hasService: true,
+      hasDisruptionBudget: this.workload.disruptionBudget !== undefined,
+      autoscaler: { kind: "hpa", name: stableName(scope, `${name}-hpa`), minReplicas: autoscaling.minReplicas, maxReplicas: autoscaling.maxReplicas },
+    }, this);
+    if (watched) {
+      this.monitoring = watched;
+      this.monitoringTargets.push(watched.target);
+    }
     this.publish(discovery(r, this.service, args.clusterDomain));
   }
 }

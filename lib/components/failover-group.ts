@@ -14,6 +14,7 @@ import { validateServiceDefinition } from "../model/workload-validate";
 import { isImageBuild, resolveWorkload } from "../model/workload-resolve";
 import { hasBrand } from "./brand";
 import { ServiceComponent, discovery } from "./service-component";
+import { type MonitoringChildren, createMonitoring, effectiveMonitoring, scrapersOf } from "./monitoring-resources";
 import { type WorkloadChildren, buildImage, createWorkload, throwIfInvalid } from "./workload-resources";
 
 /** A cluster of a multi-cluster FailoverGroup. */
@@ -38,6 +39,8 @@ export interface FailoverMemberOutputs {
   readonly replicas: number;
   readonly workload: WorkloadChildren;
   readonly serviceExport?: k8s.apiextensions.CustomResource;
+  /** ServiceMonitor and PrometheusRule in the member's cluster; undefined when monitoring is off. */
+  readonly monitoring?: MonitoringChildren;
 }
 
 const TYPE = "switchyard:index:FailoverGroup";
@@ -70,9 +73,11 @@ export class FailoverGroup extends ServiceComponent {
 
   constructor(name: string, args: FailoverGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfInvalid(TYPE, name, validateFailoverGroup(name, args).list);
+    const r = resolveWorkload(name, "failovergroup", args.service);
+    const monitoring = effectiveMonitoring(TYPE, name, args.service.monitoring, r);
+    const scrapers = scrapersOf(monitoring);
     super(TYPE, name, opts);
     const plan = planFailover(args, args.members);
-    const r = resolveWorkload(name, "failovergroup", args.service);
     const placement = { zones: plan.zones };
     // Members share one image build and one Service name (MCS merges Services by name).
     const built = isImageBuild(args.service.image) ? buildImage(`${name}-image`, args.service.image, this) : undefined;
@@ -96,6 +101,7 @@ export class FailoverGroup extends ServiceComponent {
         // Standbys change only after the active member is rolled out: promote before demote.
         ...(activeDeployment ? { dependsOn: [activeDeployment] } : {}),
         ...(plan.multiCluster ? { deploymentAnnotations: { [ROLE_ANNOTATION]: m.active ? "active" : "standby" } } : {}),
+        ...(scrapers ? { scrapers } : {}),
       });
       if (m.active) activeDeployment = workload.deployment;
       const serviceExport =
@@ -106,7 +112,23 @@ export class FailoverGroup extends ServiceComponent {
               { parent: this, ...(provider ? { provider } : {}) },
             )
           : undefined;
-      members.push({ name: m.name, active: m.active, replicas: m.replicas, workload, ...(serviceExport ? { serviceExport } : {}) });
+      const watched = createMonitoring(
+        r,
+        monitoring,
+        {
+          prefix,
+          scope: `${TYPE}::${name}`,
+          ...(plan.multiCluster ? { member: m.name } : {}),
+          ...(args.service.namespace !== undefined ? { namespace: args.service.namespace } : {}),
+          hasService: true,
+          hasDisruptionBudget: workload.disruptionBudget !== undefined,
+          replicas: m.replicas,
+        },
+        this,
+        provider,
+      );
+      if (watched) this.monitoringTargets.push(watched.target);
+      members.push({ name: m.name, active: m.active, replicas: m.replicas, workload, ...(serviceExport ? { serviceExport } : {}), ...(watched ? { monitoring: watched } : {}) });
     }
     this.members = members;
     const active = members[0]!;

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { CallTarget } from "../model/workload-args";
 import type { ResolvedWorkload } from "../model/workload-resolve";
+import type { MonitoredWorkload } from "../observability/targets";
 import { BRAND } from "./brand";
 
 /** The discovery surface every service component exposes (and `calls` consumes). */
@@ -52,6 +53,8 @@ export abstract class ServiceComponent extends pulumi.ComponentResource implemen
   declare readonly podPort: string;
   /** Labels selecting this service's pods. */
   declare readonly podSelector: Record<string, string>;
+  /** What monitoring knows about each of the service's workloads (one per FailoverGroup member); `StackDashboard` shows them. */
+  readonly monitoringTargets: pulumi.Output<MonitoredWorkload>[] = [];
 
   protected constructor(type: string, name: string, opts?: pulumi.ComponentResourceOptions) {
     super(type, name, {}, opts);

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type * as dockerTypes from "@pulumi/docker";
-import type { ImageBuildArgs } from "../model/workload-args";
+import type { ImageBuildArgs, NetworkPeerArgs } from "../model/workload-args";
 import type { ResolvedWorkload } from "../model/workload-resolve";
 import {
   type Manifest,
@@ -54,6 +54,8 @@ export interface WorkloadOptions {
   /** Built image shared by several members, instead of building per member. */
   readonly imageRef?: pulumi.Input<string>;
   readonly deploymentAnnotations?: Record<string, string>;
+  /** Metrics scrapers the ingress policy admits to the metrics port. */
+  readonly scrapers?: { readonly peer: NetworkPeerArgs; readonly port: string };
 }
 
 /**
@@ -171,7 +173,7 @@ export function createWorkload(r: ResolvedWorkload, o: WorkloadOptions): Workloa
   const disruptionBudget = pdbManifest
     ? new k8s.policy.v1.PodDisruptionBudget(`${o.prefix}-pdb`, withStableName(pdbManifest, o.scope, `${o.prefix}-pdb`), child())
     : undefined;
-  const policyManifest = buildIngressPolicy(r);
+  const policyManifest = buildIngressPolicy(r, o.scrapers);
   const ingressPolicy = policyManifest
     ? new k8s.networking.v1.NetworkPolicy(`${o.prefix}-ingress`, withStableName(policyManifest, o.scope, `${o.prefix}-ingress`), child())
     : undefined;

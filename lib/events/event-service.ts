@@ -8,7 +8,10 @@ import { validateServiceDefinition } from "../model/workload-validate";
 import { resolveWorkload } from "../model/workload-resolve";
 import { BRAND, hasBrand } from "../components/brand";
 import { discovery } from "../components/service-component";
-import { type WorkloadChildren, createWorkload, throwIfInvalid } from "../components/workload-resources";
+import { type MonitoringChildren, createMonitoring, effectiveMonitoring, scrapersOf } from "../components/monitoring-resources";
+import { type WorkloadChildren, createWorkload, stableName, throwIfInvalid, withStableName } from "../components/workload-resources";
+import { TOPICS_ANNOTATION } from "../model/workload-resolve";
+import type { MonitoredSubscription, MonitoredWorkload } from "../observability/targets";
 import { BROKER_TITLES } from "./contract";
 import { topicCaptures } from "./delivery";
 import { EVENT_ENV, EVENT_ENV_PREFIX, brokerEnv, publishEnv, subscriptionEnv } from "./event-env";
@@ -148,6 +151,10 @@ export class EventService extends pulumi.ComponentResource implements CallTarget
   readonly namespace: pulumi.Output<string>;
   readonly endpoint: pulumi.Output<string>;
   readonly podSelector: Record<string, string>;
+  /** ServiceMonitor (when the service has a port) and PrometheusRule; undefined when monitoring is off. */
+  readonly monitoring?: MonitoringChildren;
+  /** What monitoring knows about the service; `StackDashboard` shows it. */
+  readonly monitoringTargets: pulumi.Output<MonitoredWorkload>[] = [];
 
   static override isInstance(obj: unknown): obj is EventService {
     return hasBrand(obj, TYPE);
@@ -155,17 +162,21 @@ export class EventService extends pulumi.ComponentResource implements CallTarget
 
   constructor(name: string, args: EventServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfInvalid(TYPE, name, validateEventService(name, args).list);
-    super(TYPE, name, {}, opts);
-    Object.defineProperty(this, BRAND, { value: TYPE, enumerable: false });
     const subs = args.subscribes ?? [];
     const pubs = (args.publishes ?? []).map(publishTopic);
+    // Log pipelines select an event service's logs by topic through this pod annotation.
+    const topics = [...new Set([...subs.map((s) => s.topic.logicalName), ...pubs.map((p) => p.topic.logicalName)])];
+    const r = resolveWorkload(name, "eventservice", topics.length ? { ...args, podAnnotations: { [TOPICS_ANNOTATION]: topics.join(","), ...(args.podAnnotations ?? {}) } } : args);
+    const monitoring = effectiveMonitoring(TYPE, name, args.monitoring, r);
+    super(TYPE, name, {}, opts);
+    const scope = `${TYPE}::${name}`;
+    Object.defineProperty(this, BRAND, { value: TYPE, enumerable: false });
     const broker = subs[0]?.topic.broker ?? pubs[0]?.topic.broker;
     const graph = broker?.graph;
     const node: ServiceNode | undefined = graph?.addService(name, "service", args.description);
     if (graph && node) for (const p of pubs) graph.addPublisher(node, p.topic.spec, p.subjects);
     this.logicalName = name;
 
-    const r = resolveWorkload(name, "eventservice", args);
     this.subscriptions = subs.map((s) => {
       const { durableName: _unused, ...rest } = s;
       return new Subscription(`${name}-${durableOf(name, s)}`, { ...rest, durableName: durableOf(name, s), [SUBSCRIPTION_OWNER]: node }, { parent: this });
@@ -202,10 +213,12 @@ export class EventService extends pulumi.ComponentResource implements CallTarget
       ...pubs.flatMap((p) => publishEnv(p.topic.spec, p.subjects)),
     ];
     const scaled = args.scaling !== undefined;
+    const scrapers = scrapersOf(monitoring);
     this.workload = createWorkload(r, {
       prefix: name,
       parent: this,
-      scope: `${TYPE}::${name}`,
+      scope,
+      ...(scrapers ? { scrapers } : {}),
       ...(scaled ? {} : { replicas: args.replicas ?? 1 }),
       extraEnv,
       dependsOn: [...this.subscriptions],
@@ -230,6 +243,8 @@ export class EventService extends pulumi.ComponentResource implements CallTarget
       );
     }
 
+    let autoscaler: { kind: "keda"; name: string; minReplicas: number; maxReplicas: number } | undefined;
+    let capacity: { durableName: string; messages: number } | undefined;
     if (args.scaling && broker && node) {
       const scaling = resolveScaling(args.scaling, this.subscriptions.map((s) => ({ durableName: s.contract.durableName, topic: s.topic.spec, ordered: s.contract.ordered })));
       node.scaling = { durableName: scaling.subscription, minReplicas: scaling.minReplicas, maxReplicas: scaling.maxReplicas };
@@ -248,11 +263,46 @@ export class EventService extends pulumi.ComponentResource implements CallTarget
           { parent: this },
         );
       }
+      // A stable name: KEDA names its HorizontalPodAutoscaler after it, and the alerts select that HPA.
       this.scaledObject = new k8s.apiextensions.CustomResource(
         `${name}-scaler`,
-        buildScaledObject(scaling, { ...target, deploymentName: this.deployment.metadata.name }, buildTrigger(scaling, source, this.triggerAuthentication?.metadata.name)) as k8s.apiextensions.CustomResourceArgs,
+        withStableName(
+          buildScaledObject(scaling, { ...target, deploymentName: this.deployment.metadata.name }, buildTrigger(scaling, source, this.triggerAuthentication?.metadata.name)),
+          scope,
+          `${name}-scaler`,
+        ) as k8s.apiextensions.CustomResourceArgs,
         { parent: this, dependsOn: [...this.subscriptions] },
       );
+      autoscaler = { kind: "keda", name: `keda-hpa-${stableName(scope, `${name}-scaler`)}`, minReplicas: scaling.minReplicas, maxReplicas: scaling.maxReplicas };
+      capacity = { durableName: scaling.subscription, messages: scaling.lagPerReplica * scaling.maxReplicas };
+    }
+
+    const watched = createMonitoring(
+      r,
+      monitoring,
+      {
+        prefix: name,
+        scope,
+        ...(args.namespace !== undefined ? { namespace: args.namespace } : {}),
+        hasService: this.workload.service !== undefined,
+        hasDisruptionBudget: this.workload.disruptionBudget !== undefined,
+        ...(autoscaler ? { autoscaler } : { replicas: args.replicas ?? 1 }),
+        subscriptions: this.subscriptions.map(
+          (s): MonitoredSubscription => ({
+            durableName: s.contract.durableName,
+            broker: s.topic.spec.broker.kind,
+            topic: s.topic.topicName,
+            consumer: s.consumerName,
+            ...(capacity?.durableName === s.contract.durableName ? { capacity: capacity.messages } : {}),
+            ...(s.contract.deadLetter ? { deadLetter: s.contract.deadLetter.name } : {}),
+          }),
+        ),
+      },
+      this,
+    );
+    if (watched) {
+      this.monitoring = watched;
+      this.monitoringTargets.push(watched.target);
     }
 
     this.podSelector = r.selectorLabels;

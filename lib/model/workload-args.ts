@@ -1,4 +1,5 @@
 import type { Input } from "@pulumi/pulumi";
+import type { MonitoringArgs } from "../observability/monitoring";
 
 /**
  * Argument types of the workload layer shared by every service component.
@@ -256,4 +257,11 @@ export interface ServiceDefinition {
   readonly team?: string;
   /** Application this service belongs to (`app.kubernetes.io/part-of`). */
   readonly partOf?: string;
+  /**
+   * Metrics scraping (ServiceMonitor) and alerts derived from this service's
+   * declared contract (PrometheusRule); needs the Prometheus Operator CRDs.
+   * `false` turns both off; stack config `switchyard:monitoring` sets defaults.
+   * @default {} (on)
+   */
+  readonly monitoring?: MonitoringArgs | false;
 }

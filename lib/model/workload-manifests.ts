@@ -228,7 +228,7 @@ export function peer(p: NetworkPeerArgs): Manifest {
  * in `allowFrom`, the route's gateway namespace, and callers (who add their
  * own policies, see `buildCallPolicy`).
  */
-export function buildIngressPolicy(r: ResolvedWorkload): Manifest | undefined {
+export function buildIngressPolicy(r: ResolvedWorkload, scrapers?: { readonly peer: NetworkPeerArgs; readonly port: string }): Manifest | undefined {
   if (!r.networkPolicy) return undefined;
   const np = r.definition.networkPolicy;
   const peers = (np ? (np.allowFrom ?? []) : []).map(peer);
@@ -248,7 +248,11 @@ export function buildIngressPolicy(r: ResolvedWorkload): Manifest | undefined {
     spec: {
       podSelector: { matchLabels: { ...r.selectorLabels } },
       policyTypes: ["Ingress"],
-      ingress: peers.length ? [{ from: peers, ...(ports.length ? { ports } : {}) }] : [],
+      ingress: [
+        ...(peers.length ? [{ from: peers, ...(ports.length ? { ports } : {}) }] : []),
+        // Metrics scrapers reach the metrics port only.
+        ...(scrapers ? [{ from: [peer(scrapers.peer)], ports: [{ protocol: "TCP", port: scrapers.port }] }] : []),
+      ],
     },
   };
 }

@@ -87,6 +87,9 @@ export const LABELS = {
   team: "switchyard.dev/team",
 } as const;
 
+/** Pod annotation of an EventService: the logical names of the topics it subscribes or publishes to, comma-separated (for log pipelines). */
+export const TOPICS_ANNOTATION = "switchyard.dev/topics";
+
 /**
  * Merges user overrides over defaults: `undefined` keeps the default, `null`
  * removes the key, anything else replaces it.

@@ -1,6 +1,7 @@
 import type { ProbeArgs, ServiceDefinition } from "./workload-args";
 import { isEnvName, isLabelValue } from "./names";
 import { Problems, isPlain, show } from "./problems";
+import { validateMonitoring } from "../observability/monitoring";
 import { DEFAULT_PRESTOP_SLEEP, isImageBuild, normalizeCall, resolveCalls, resolvePorts } from "./workload-resolve";
 
 const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
@@ -193,5 +194,6 @@ export function validateServiceDefinition(
       problems.add(p(`labels.${k}`), `\`${p(`labels.${k}`)}\` (${show(v)}) must be a valid label value: at most 63 letters, digits, "-", "_" and ".".`);
     }
   }
+  problems.addAll(validateMonitoring(def.monitoring, ports, p("monitoring")).list);
   return problems;
 }

@@ -68,6 +68,27 @@ describe("the example stack through the real engine and API server", () => {
     expect(getJson(["get", "httproutes.gateway.networking.k8s.io", "-n", ns]).items).toHaveLength(1);
   });
 
+  it("every service is monitored: ServiceMonitors, PrometheusRules and the dashboard are accepted by the API server", async () => {
+    const base = (name: string) => name.replace(/-[a-z0-9]{8}$/, "");
+    const monitors = getJson(["get", "servicemonitors.monitoring.coreos.com", "-n", ns]).items;
+    // The event services declare no port, so there is nothing of theirs to scrape.
+    expect(monitors.map((m: any) => base(m.metadata.name)).sort()).toEqual(["catalog-monitor", "checkout-monitor", "web-monitor"]);
+    const rules = getJson(["get", "prometheusrules.monitoring.coreos.com", "-n", ns]).items;
+    expect(rules.map((r: any) => base(r.metadata.name)).sort()).toEqual(["catalog-alerts", "checkout-alerts", "fulfillment-alerts", "order-relay-alerts", "web-alerts"]);
+    // The rules select the objects that really exist: KEDA's HPA name comes from the ScaledObject's.
+    const fulfillment = rules.find((r: any) => r.metadata.name.startsWith("fulfillment-alerts")).spec.groups[0].rules;
+    const scaledObject = getJson(["get", "scaledobjects.keda.sh", "-n", ns]).items[0].metadata.name;
+    expect(fulfillment.find((r: any) => r.alert === "SwitchyardAutoscalerAtMax").expr).toContain(`horizontalpodautoscaler="keda-hpa-${scaledObject}"`);
+    const deployment = getJson(["get", "deployments", "-n", ns, "-l", "app.kubernetes.io/name=fulfillment"]).items[0].metadata.name;
+    expect(fulfillment.find((r: any) => r.alert === "SwitchyardReplicasUnavailable").expr).toContain(`deployment="${deployment}"`);
+    expect(fulfillment.find((r: any) => r.alert === "SwitchyardBacklogAboveCapacity").expr).toMatch(/> 300$/); // lagPerReplica 50 x maxReplicas 6
+    const dashboards = getJson(["get", "configmaps", "-n", ns, "-l", "grafana_dashboard=1"]).items;
+    expect(dashboards).toHaveLength(1);
+    const model = JSON.parse(dashboards[0].data["shop.json"]);
+    expect(model.uid).toBe((await stack.outputs()).dashboardUid!.value);
+    expect(model.panels.filter((p: any) => p.type === "row").map((p: any) => p.title)).toEqual(["Overview", "catalog", "checkout", "web", "order-relay", "fulfillment"]);
+  });
+
   it("a second preview shows no changes", async () => {
     const res = await stack.preview({ onOutput: log });
     expect(changes(res.changeSummary)).toEqual({});
@@ -111,6 +132,7 @@ describe("the example stack through the real engine and API server", () => {
   it("destroy leaves no switchyard-labelled object behind", async () => {
     await stack.destroy({ onOutput: log });
     expect(labelled("switchyard.dev/service in (catalog,checkout,web,fulfillment,order-relay)")).toEqual([]);
+    expect(labelled("switchyard.dev/dashboard")).toEqual([]);
     await eventually(() => getJson(["get", "namespaces"]).items.every((n: any) => n.metadata.name !== ns), 120_000, "namespace gone");
   });
 });

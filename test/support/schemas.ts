@@ -13,10 +13,13 @@ function walk(dir: string): string[] {
   });
 }
 
-/** CRD patterns are Go (RE2) regular expressions; translate the leading `(?i)` flag group. */
+/**
+ * CRD patterns are Go (RE2) regular expressions; translate a flag group at the
+ * start, before or after the `^` anchor (`(?i)abc`, `^(?i)(abort|warn)?$`).
+ */
 function goRegExp(pattern: string, flags: string): RegExp {
-  const m = /^\(\?([a-z]+)\)/.exec(pattern);
-  return m ? new RegExp(pattern.slice(m[0].length), flags + (m[1]!.includes("i") ? "i" : "")) : new RegExp(pattern, flags);
+  const m = /^(\^?)\(\?([a-z]+)\)/.exec(pattern);
+  return m ? new RegExp(m[1]! + pattern.slice(m[0].length), flags + (m[2]!.includes("i") ? "i" : "")) : new RegExp(pattern, flags);
 }
 goRegExp.code = "new RegExp";
 

@@ -19,6 +19,8 @@ describe.each([true, false])("AutoScaledService (preview=%s)", (preview) => {
       "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::api-hpa",
       "kubernetes:core/v1:Service::api",
       "kubernetes:core/v1:ServiceAccount::api-sa",
+      "kubernetes:monitoring.coreos.com/v1:PrometheusRule::api-alerts",
+      "kubernetes:monitoring.coreos.com/v1:ServiceMonitor::api-monitor",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy::api-ingress",
       "kubernetes:policy/v1:PodDisruptionBudget::api-pdb",
     ]);
@@ -93,6 +95,7 @@ describe.each([true, false])("AutoScaledService (preview=%s)", (preview) => {
       disruptionBudget: false,
       topologySpread: false,
       networkPolicy: false,
+      monitoring: false,
     });
     await settle();
     expect(childList(registrations)).toEqual([
@@ -180,7 +183,8 @@ describe.each([true, false])("AutoScaledService (preview=%s)", (preview) => {
     expect(find("kubernetes:networking.k8s.io/v1:NetworkPolicy", "orders-ingress").inputs.spec).toEqual({
       podSelector: { matchLabels: { "app.kubernetes.io/name": "orders" } },
       policyTypes: ["Ingress"],
-      ingress: [],
+      // Only Prometheus, on the metrics port (monitoring is on by default).
+      ingress: [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } }], ports: [{ protocol: "TCP", port: "http" }] }],
     });
   });
 
@@ -208,6 +212,7 @@ describe.each([true, false])("AutoScaledService (preview=%s)", (preview) => {
     });
     expect(find("kubernetes:networking.k8s.io/v1:NetworkPolicy", "api-ingress").inputs.spec.ingress).toEqual([
       { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gateways" } } }], ports: [{ protocol: "TCP", port: "http" }] },
+      { from: [{ namespaceSelector: {}, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } }], ports: [{ protocol: "TCP", port: "http" }] },
     ]);
   });
 
@@ -235,7 +240,7 @@ describe.each([true, false])("AutoScaledService (preview=%s)", (preview) => {
     new AutoScaledService("api", { ...base, secretEnv: { X: "y" } }, { provider });
     await settle();
     const objects = kubeObjects(registrations).filter((r) => r.type !== "pulumi:providers:kubernetes");
-    expect(objects.length).toBe(7);
+    expect(objects.length).toBe(9); // with the ServiceMonitor and PrometheusRule
     for (const o of objects) expect(o.provider, o.name).toMatch(/^urn:pulumi:stack::project::pulumi:providers:kubernetes::cluster::/);
   });
 

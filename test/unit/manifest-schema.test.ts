@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AutoScaledService, FailoverGroup, ServiceRef } from "../../lib";
+import { AutoScaledService, FailoverGroup, ServiceRef, StackDashboard } from "../../lib";
 import { installMocks, kubeObjects, settle, unsecret, type Registration } from "../support/mocks";
 import { validateManifest } from "../support/schemas";
 
@@ -24,6 +24,13 @@ async function everything(): Promise<Registration[]> {
     service: { sessionAffinity: "ClientIP", sessionAffinityTimeoutSeconds: 300, trafficDistribution: "PreferSameZone", annotations: { a: "b" } },
     networkPolicy: { allowFrom: [{ namespace: "monitoring" }, { podLabels: { app: "debug" } }, { namespace: "*", podLabels: { role: "probe" } }] },
     disruptionBudget: { minAvailable: "50%" },
+    monitoring: {
+      metrics: { port: "grpc", path: "/internal/metrics", interval: "15s", scrapeTimeout: "5s", scheme: "https" },
+      alerts: { crashLooping: { for: "2m", severity: "critical" }, autoscalerAtMax: false },
+      labels: { release: "kube-prometheus-stack" },
+      alertLabels: { pager: "payments-oncall" },
+      runbookBaseUrl: "https://runbooks.example.com/shop",
+    },
     autoscaling: {
       minReplicas: 2,
       maxReplicas: 10,
@@ -53,6 +60,7 @@ async function everything(): Promise<Registration[]> {
       { name: "west", provider: new k8s.Provider("west", { kubeconfig: "{}" }) },
     ],
   });
+  new StackDashboard("shop", { namespace: "monitoring", folder: "Shop" });
   return kubeObjects(await settle()).filter((r) => r.type !== "pulumi:providers:kubernetes");
 }
 
@@ -74,6 +82,9 @@ describe("every manifest validates against the Kubernetes and CRD schemas", () =
         "autoscaling/v2/HorizontalPodAutoscaler",
         "gateway.networking.k8s.io/v1/HTTPRoute",
         "multicluster.x-k8s.io/v1alpha1/ServiceExport",
+        "monitoring.coreos.com/v1/ServiceMonitor",
+        "monitoring.coreos.com/v1/PrometheusRule",
+        "v1/ConfigMap",
       ]),
     );
   });

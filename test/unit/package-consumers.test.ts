@@ -29,6 +29,6 @@ describe("the built package is consumable from CommonJS and ESM stack programs",
     const dir = consumer(kind);
     execFileSync(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: dir, stdio: "pipe" });
     const out = execFileSync(process.execPath, [join(dir, "out", "index.js")], { cwd: dir }).toString();
-    expect(JSON.parse(out.trim().split("\n").pop()!)).toEqual({ brand: true, created: 7, model: "http" });
+    expect(JSON.parse(out.trim().split("\n").pop()!)).toEqual({ brand: true, created: 9, model: "http" }); // component + 8 children (monitoring included)
   }, 120_000);
 });

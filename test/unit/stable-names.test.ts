@@ -17,7 +17,7 @@ describe("stable Kubernetes names", () => {
     new AutoScaledService("api", { image: "x:1", port: 8080, secretEnv: { A: "b" }, calls: [], autoscaling: { maxReplicas: 2 } });
     await settle();
     const objects = kubeObjects(registrations);
-    expect(objects.length).toBe(7);
+    expect(objects.length).toBe(9); // including the ServiceMonitor and PrometheusRule
     for (const o of objects) expect(o.inputs.metadata.name).toBe(stableName("switchyard:index:AutoScaledService::api", o.name));
   });
 });

@@ -31,6 +31,8 @@ export const DEFAULT_KINDS = [
   "horizontalpodautoscalers.autoscaling",
   "httproutes.gateway.networking.k8s.io",
   "serviceexports.multicluster.x-k8s.io",
+  "servicemonitors.monitoring.coreos.com",
+  "prometheusrules.monitoring.coreos.com",
 ];
 
 /** Waits until `check` returns a truthy value (polling); returns it. */
