@@ -47,17 +47,30 @@ function parseArgs(argv: readonly string[]) {
 
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
+/** Child processes running now: stopped if the benchmark is interrupted. */
+const running = new Set<ReturnType<typeof spawn>>();
+let onInterrupt: (() => Promise<void>) | undefined;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping ${running.size} child process(es)`);
+    for (const p of running) p.kill("SIGTERM");
+    void (onInterrupt ?? (async () => undefined))().finally(() => process.exit(130));
+  });
+}
+
 /** Runs a child process to completion; returns its result line and its wall time as seen from here. */
 function child(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Record<string, any> & { processMs: number }> {
   return new Promise((done, fail) => {
     const t0 = performance.now();
     const p = spawn(process.execPath, [join(BUILD, "harness", script), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    running.add(p);
     let out = "";
     let err = "";
     p.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
     p.stderr.on("data", (d: Buffer) => (err += d.toString("utf8")));
     p.on("error", fail);
     p.on("close", (code) => {
+      running.delete(p);
       const processMs = performance.now() - t0;
       const line = out.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
       if (code !== 0 || !line) {
@@ -274,22 +287,27 @@ async function main(): Promise<void> {
   const clusterPid = join(STATE, "cluster", "run", "kube-apiserver.pid");
   const wasRunning = existsSync(clusterPid);
   let started = false;
+  const stopCluster = async () => {
+    if (started && !process.env.SWITCHYARD_KEEP_CLUSTER) {
+      started = false;
+      log("stopping the local control plane this run started");
+      await sh("bash", ["scripts/cluster/down.sh"]).catch((e) => log(`cluster down failed: ${e}`));
+    }
+  };
+  onInterrupt = stopCluster;
   try {
     if (opt.only.has("mocks")) await mocksPart(sizes([10, 100, 1000]), rounds(5), results);
     if (needsCluster || opt.only.has("render")) await sh("bash", ["scripts/toolchain/build-all.sh", "pulumi", "k8s"]);
     if (needsCluster) {
       log(`starting the local control plane in ${STATE} (if it is not running)`);
-      await sh("bash", ["scripts/cluster/up.sh"]);
       started = !wasRunning;
+      await sh("bash", ["scripts/cluster/up.sh"]);
     }
     if (opt.only.has("engine")) await enginePart(sizes([10, 100]), rounds(3), results);
     if (opt.only.has("deploy")) await deployPart(opt.quick ? [10] : [10, 50, 100], rounds(1), results);
     if (opt.only.has("render")) await renderPart(sizes([10, 100]), rounds(3), results);
   } finally {
-    if (started && !process.env.SWITCHYARD_KEEP_CLUSTER) {
-      log("stopping the local control plane this run started");
-      await sh("bash", ["scripts/cluster/down.sh"]).catch((e) => log(`cluster down failed: ${e}`));
-    }
+    await stopCluster();
   }
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, "results.json"), JSON.stringify(results, null, 2) + "\n");
