@@ -295,8 +295,15 @@ async function main(): Promise<void> {
     }
   };
   onInterrupt = stopCluster;
+  // Results are written after every part, so a failure later keeps what was measured.
+  const save = () => {
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "results.json"), JSON.stringify(results, null, 2) + "\n");
+    writeFileSync(join(out, "results.md"), markdown(results));
+  };
   try {
     if (opt.only.has("mocks")) await mocksPart(sizes([10, 100, 1000]), rounds(5), results);
+    save();
     if (needsCluster || opt.only.has("render")) await sh("bash", ["scripts/toolchain/build-all.sh", "pulumi", "k8s"]);
     if (needsCluster) {
       log(`starting the local control plane in ${STATE} (if it is not running)`);
@@ -304,16 +311,15 @@ async function main(): Promise<void> {
       await sh("bash", ["scripts/cluster/up.sh"]);
     }
     if (opt.only.has("engine")) await enginePart(sizes([10, 100]), rounds(3), results);
+    save();
     if (opt.only.has("deploy")) await deployPart(opt.quick ? [10] : [10, 50, 100], rounds(1), results);
+    save();
     if (opt.only.has("render")) await renderPart(sizes([10, 100]), rounds(3), results);
   } finally {
     await stopCluster();
   }
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, "results.json"), JSON.stringify(results, null, 2) + "\n");
-  const md = markdown(results);
-  writeFileSync(join(out, "results.md"), md);
-  process.stdout.write(md);
+  save();
+  process.stdout.write(markdown(results));
   log(`results: ${join(out, "results.md")} and results.json`);
 }
 

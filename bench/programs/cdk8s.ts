@@ -8,6 +8,7 @@
  */
 import { ApiObject, App, Chart, Duration, JsonPatch, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-33";
+import { type AlertFacts, alertRules } from "./alerts";
 import { type AppSpec, DB_PASSWORD, NATS_MONITORING, NATS_PASSWORD, NATS_URL, NATS_USER, PAYMENT_KEY, ZONES, groupNames, image } from "./spec";
 
 interface ServiceOpts {
@@ -23,11 +24,14 @@ interface ServiceOpts {
   readonly zones?: readonly string[];
   readonly calls?: readonly { name: string; deployment: kplus.Deployment; service: kplus.Service }[];
   readonly ingressFromNamespace?: string;
+  readonly podAnnotations?: Record<string, string>;
 }
 
 interface Built {
   readonly deployment: kplus.Deployment;
   readonly service?: kplus.Service;
+  readonly pdb: ApiObject;
+  readonly labels: Record<string, string>;
 }
 
 function url(svc: kplus.Service, namespace: string): string {
@@ -71,7 +75,7 @@ export function cdk8sApp(spec: AppSpec, outdir: string): App {
         : kplus.Probe.fromTcpSocket({ port: o.ports[0]?.port ?? 8080, periodSeconds: Duration.seconds(period), timeoutSeconds: Duration.seconds(2), failureThreshold: failures });
     const deployment = new kplus.Deployment(chart, o.name, {
       metadata: { labels },
-      podMetadata: { labels },
+      podMetadata: { labels, ...(o.podAnnotations ? { annotations: o.podAnnotations } : {}) },
       ...(o.replicas !== undefined ? { replicas: o.replicas } : {}),
       serviceAccount: sa,
       automountServiceAccountToken: false,
@@ -124,7 +128,7 @@ export function cdk8sApp(spec: AppSpec, outdir: string): App {
           ports: o.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port })),
         })
       : undefined;
-    new ApiObject(chart, `${o.name}-pdb`, {
+    const pdb = new ApiObject(chart, `${o.name}-pdb`, {
       apiVersion: "policy/v1",
       kind: "PodDisruptionBudget",
       metadata: { labels },
@@ -135,9 +139,14 @@ export function cdk8sApp(spec: AppSpec, outdir: string): App {
       selector: deployment,
       ingress: {
         default: kplus.NetworkPolicyTrafficDefault.DENY,
-        rules: o.ingressFromNamespace
-          ? [{ peer: kplus.Namespaces.select(chart, `${o.name}-gateways`, { names: [o.ingressFromNamespace] }), ports: [kplus.NetworkPolicyPort.tcp(8080)] }]
-          : [],
+        rules: [
+          ...(o.ingressFromNamespace
+            ? [{ peer: kplus.Namespaces.select(chart, `${o.name}-gateways`, { names: [o.ingressFromNamespace] }), ports: [kplus.NetworkPolicyPort.tcp(8080)] }]
+            : []),
+          ...(o.ports.length
+            ? [{ peer: kplus.Pods.select(chart, `${o.name}-prometheus`, { labels: { "app.kubernetes.io/name": "prometheus" }, namespaces: kplus.Namespaces.all(chart, `${o.name}-all-namespaces`) }), ports: [kplus.NetworkPolicyPort.tcp(8080)] }]
+            : []),
+        ],
       },
     });
     for (const c of o.calls ?? []) {
@@ -147,18 +156,42 @@ export function cdk8sApp(spec: AppSpec, outdir: string): App {
         ingress: { rules: [{ peer: deployment, ports: [kplus.NetworkPolicyPort.tcp(8080)] }] },
       });
     }
-    return { deployment, ...(svc ? { service: svc } : {}) };
+    if (svc) {
+      new ApiObject(chart, `${o.name}-monitor`, {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "ServiceMonitor",
+        metadata: { labels },
+        spec: {
+          selector: { matchLabels: { "app.kubernetes.io/name": o.name } },
+          targetLabels: ["switchyard.dev/service", "switchyard.dev/team", "app.kubernetes.io/part-of"],
+          endpoints: [{ port: "http", path: "/metrics", interval: "30s", scheme: "http" }],
+        },
+      });
+    }
+    return { deployment, ...(svc ? { service: svc } : {}), pdb, labels };
   };
+  const alerts = (o: ServiceOpts, b: Built, facts: Pick<AlertFacts, "autoscaler" | "subscription"> = {}) =>
+    new ApiObject(chart, `${o.name}-alerts`, {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PrometheusRule",
+      metadata: { labels: b.labels },
+      spec: {
+        groups: [
+          { name: `switchyard-${o.name}`, rules: alertRules({ ...facts, name: o.name, team: o.team, namespace: spec.namespace, deployment: b.deployment.name, pdb: b.pdb.name }) },
+        ],
+      },
+    });
 
   const autoscaled = (o: Omit<ServiceOpts, "kind">, min: number, max: number, metrics?: kplus.Metric[]): Built => {
     const b = service({ ...o, kind: "autoscaledservice" });
-    new kplus.HorizontalPodAutoscaler(chart, `${o.name}-hpa`, {
+    const hpa = new kplus.HorizontalPodAutoscaler(chart, `${o.name}-hpa`, {
       target: b.deployment,
       minReplicas: min,
       maxReplicas: max,
       metrics: metrics ?? [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(70))],
       scaleDown: { stabilizationWindow: Duration.minutes(5), policies: [{ replicas: kplus.Replicas.percent(50), duration: Duration.minutes(1) }] },
     });
+    alerts({ ...o, kind: "autoscaledservice" }, b, { autoscaler: { hpa: hpa.name, max } });
     return b;
   };
   const eventLabels = (name: string, component: string, topic?: string) => ({
@@ -228,7 +261,7 @@ export function cdk8sApp(spec: AppSpec, outdir: string): App {
       8,
       [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(60)), kplus.Metric.resourceMemory(kplus.MetricTarget.averageUtilization(80))],
     );
-    const checkout = service({
+    const checkoutOpts: ServiceOpts = {
       name: n.checkout,
       kind: "failovergroup",
       team: "payments",
@@ -237,7 +270,9 @@ export function cdk8sApp(spec: AppSpec, outdir: string): App {
       zones: ZONES,
       secretEnv: { PAYMENT_KEY },
       calls: [{ name: n.catalog, deployment: catalog.deployment, service: catalog.service! }],
-    });
+    };
+    const checkout = service(checkoutOpts);
+    alerts(checkoutOpts, checkout);
     const web = autoscaled(
       {
         name: n.web,
@@ -267,19 +302,21 @@ export function cdk8sApp(spec: AppSpec, outdir: string): App {
     stream(n.orders, [`${n.orders}.>`], "168h");
     stream(n.dlq, [`${advisory}.*`], "336h");
     const stem = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
-    service({
+    const relayOpts: ServiceOpts = {
       name: n.relay,
       kind: "eventservice",
       team: "payments",
       ports: [],
       replicas: 1,
+      podAnnotations: { "switchyard.dev/topics": n.orders },
       ...eventsEnv(n.relay, {
         EVENTS_SUBSCRIPTIONS: "",
         EVENTS_PUBLISHES: n.orders,
         [`EVENTS_PUB_${stem(n.orders)}_TOPIC`]: n.orders,
         [`EVENTS_PUB_${stem(n.orders)}_SUBJECTS`]: `${n.orders}.created`,
       }),
-    });
+    };
+    alerts(relayOpts, service(relayOpts));
     consumer(`${n.fulfil}-fulfil`, n.orders, {
       durableName: "fulfil",
       streamName: n.orders,
@@ -301,18 +338,20 @@ export function cdk8sApp(spec: AppSpec, outdir: string): App {
       [`EVENTS_SUB_${stem(durable)}_MAX_IN_FLIGHT`]: "100",
       [`EVENTS_SUB_${stem(durable)}_CLIENT_ATTEMPTS`]: "1",
     });
-    const fulfil = service({
+    const fulfilOpts: ServiceOpts = {
       name: n.fulfil,
       kind: "eventservice",
       team: "logistics",
       ports: http,
+      podAnnotations: { "switchyard.dev/topics": n.orders },
       ...eventsEnv(n.fulfil, {
         EVENTS_SUBSCRIPTIONS: "fulfil",
         EVENTS_PUBLISHES: "",
         ...subEnv("fulfil", n.orders, { EVENTS_SUB_FULFIL_FILTER: `${n.orders}.created`, EVENTS_SUB_FULFIL_DEAD_LETTER: `${advisory}.fulfil` }),
       }),
-    });
-    new ApiObject(chart, `${n.fulfil}-scaler`, {
+    };
+    const fulfil = service(fulfilOpts);
+    const scaler = new ApiObject(chart, `${n.fulfil}-scaler`, {
       apiVersion: "keda.sh/v1alpha1",
       kind: "ScaledObject",
       metadata: { labels: { "app.kubernetes.io/name": n.fulfil } },
@@ -332,15 +371,21 @@ export function cdk8sApp(spec: AppSpec, outdir: string): App {
         ],
       },
     });
+    alerts(fulfilOpts, fulfil, {
+      autoscaler: { hpa: `keda-hpa-${scaler.name}`, max: 10, keda: true },
+      subscription: { durable: "fulfil", topic: n.orders, capacity: 50 * 10, deadLetter: n.dlq },
+    });
     consumer(`${n.audit}-audit`, n.dlq, { durableName: "audit", streamName: n.dlq, deliverPolicy: "all", ackPolicy: "explicit", ackWait: "30s", maxDeliver: 5, maxAckPending: 100, replayPolicy: "instant" });
-    service({
+    const auditOpts: ServiceOpts = {
       name: n.audit,
       kind: "eventservice",
       team: "logistics",
       ports: [],
       replicas: 1,
+      podAnnotations: { "switchyard.dev/topics": n.dlq },
       ...eventsEnv(n.audit, { EVENTS_SUBSCRIPTIONS: "audit", EVENTS_PUBLISHES: "", ...subEnv("audit", n.dlq, {}) }),
-    });
+    };
+    alerts(auditOpts, service(auditOpts), { subscription: { durable: "audit", topic: n.dlq } });
   }
   return app;
 }

@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { type AlertFacts, alertRules } from "./alerts";
 import { type AppSpec, DB_PASSWORD, NATS_MONITORING, NATS_PASSWORD, NATS_URL, NATS_USER, PAYMENT_KEY, ZONES, groupNames, image } from "./spec";
 
 type Obj = Record<string, any>;
@@ -69,12 +70,13 @@ interface PodArgs {
   readonly resources?: Obj;
   readonly serviceAccount: k8s.core.v1.ServiceAccount;
   readonly zones?: readonly string[];
+  readonly annotations?: Record<string, string>;
 }
 
 function podTemplate(a: PodArgs): Obj {
   const selector = { matchLabels: { "app.kubernetes.io/name": a.name } };
   return {
-    metadata: { labels: a.labels },
+    metadata: { labels: a.labels, ...(a.annotations ? { annotations: a.annotations } : {}) },
     spec: {
       serviceAccountName: a.serviceAccount.metadata.name,
       automountServiceAccountToken: false,
@@ -139,6 +141,9 @@ interface ServiceSpec {
   readonly trafficDistribution?: string;
   readonly ingressFrom?: Obj[];
   readonly dependsOn?: pulumi.Resource[];
+  readonly podAnnotations?: Record<string, string>;
+  /** What the alerts are derived from (monitoring is on by default). */
+  readonly alerts: Omit<AlertFacts, "name" | "team" | "namespace" | "deployment" | "pdb">;
 }
 
 interface Workload {
@@ -192,6 +197,7 @@ function workload(s: ServiceSpec): Workload {
           serviceAccount: sa,
           ...(s.resources ? { resources: s.resources } : {}),
           ...(s.zones ? { zones: s.zones } : {}),
+          ...(s.podAnnotations ? { annotations: s.podAnnotations } : {}),
         }),
       },
     },
@@ -218,7 +224,13 @@ function workload(s: ServiceSpec): Workload {
     spec: {
       podSelector: { matchLabels: selector },
       policyTypes: ["Ingress"],
-      ingress: s.ingressFrom ? [{ from: s.ingressFrom, ports: s.ports.map((p) => ({ protocol: "TCP", port: p.name })) }] : [],
+      ingress: [
+        ...(s.ingressFrom ? [{ from: s.ingressFrom, ports: s.ports.map((p) => ({ protocol: "TCP", port: p.name })) }] : []),
+        // Prometheus (any namespace) scrapes the first port.
+        ...(s.ports.length
+          ? [{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } }, namespaceSelector: {} }], ports: [{ protocol: "TCP", port: "http" }] }]
+          : []),
+      ],
     },
   });
   for (const c of s.calls ?? []) {
@@ -236,8 +248,29 @@ function workload(s: ServiceSpec): Workload {
       },
     });
   }
+  if (service) {
+    new k8s.apiextensions.CustomResource(`${s.name}-monitor`, {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "ServiceMonitor",
+      metadata: meta(`${s.name}-monitor`),
+      spec: {
+        selector: { matchLabels: selector },
+        targetLabels: ["switchyard.dev/service", "switchyard.dev/team", "app.kubernetes.io/part-of"],
+        endpoints: [{ port: "http", path: "/metrics", interval: "30s", scheme: "http" }],
+      },
+    });
+  }
+  new k8s.apiextensions.CustomResource(`${s.name}-alerts`, {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PrometheusRule",
+    metadata: meta(`${s.name}-alerts`),
+    spec: pulumi.output(s.namespace).apply((namespace) => ({
+      groups: [{ name: `switchyard-${s.name}`, rules: alertRules({ ...s.alerts, name: s.name, team: s.team, namespace, deployment: fixedName(s.kind, s.name, s.name), pdb: fixedName(s.kind, s.name, `${s.name}-pdb`) }) }],
+    })),
+  });
   return { deployment, ...(service ? { service } : {}), labels: lbl };
 }
+
 
 interface HpaSpec {
   readonly min: number;
@@ -247,8 +280,8 @@ interface HpaSpec {
 }
 
 /** A Deployment scaled by an autoscaling/v2 HPA, with everything `workload` creates. */
-function autoscaled(s: Omit<ServiceSpec, "kind">, hpa: HpaSpec): Workload {
-  const w = workload({ ...s, kind: "AutoScaledService" });
+function autoscaled(s: Omit<ServiceSpec, "kind" | "alerts">, hpa: HpaSpec): Workload {
+  const w = workload({ ...s, kind: "AutoScaledService", alerts: { autoscaler: { hpa: fixedName("AutoScaledService", s.name, `${s.name}-hpa`), max: hpa.max } } });
   const utilization = (name: string, averageUtilization: number) => ({ type: "Resource", resource: { name, target: { type: "Utilization", averageUtilization } } });
   new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${s.name}-hpa`, {
     metadata: { namespace: s.namespace, labels: { ...w.labels }, name: fixedName("AutoScaledService", s.name, `${s.name}-hpa`) },
@@ -404,6 +437,7 @@ export function handwrittenProgram(spec: AppSpec): void {
       replicas: ZONES.length,
       zones: ZONES,
       trafficDistribution: "PreferSameZone",
+      alerts: {},
     });
     const web = autoscaled(
       {
@@ -447,6 +481,8 @@ export function handwrittenProgram(spec: AppSpec): void {
       image: image("relay"),
       ports: [],
       replicas: 1,
+      podAnnotations: { "switchyard.dev/topics": n.orders },
+      alerts: {},
       extraEnv: () => [
         ...brokerEnv(relaySecret),
         { name: "EVENTS_SUBSCRIPTIONS", value: "" },
@@ -481,6 +517,11 @@ export function handwrittenProgram(spec: AppSpec): void {
       team: "logistics",
       image: image("fulfil"),
       ports: [{ name: "http", port: 8080 }],
+      podAnnotations: { "switchyard.dev/topics": n.orders },
+      alerts: {
+        autoscaler: { hpa: `keda-hpa-${fixedName("EventService", n.fulfil, `${n.fulfil}-scaler`)}`, max: 10, keda: true },
+        subscription: { durable: "fulfil", topic: n.orders, capacity: 50 * 10, deadLetter: n.dlq },
+      },
       extraEnv: () => [
         ...brokerEnv(fulfilSecret),
         { name: "EVENTS_SUBSCRIPTIONS", value: "fulfil" },
@@ -494,7 +535,7 @@ export function handwrittenProgram(spec: AppSpec): void {
       {
         apiVersion: "keda.sh/v1alpha1",
         kind: "ScaledObject",
-        metadata: { namespace, labels: { ...fulfil.labels } },
+        metadata: { namespace, labels: { ...fulfil.labels }, name: fixedName("EventService", n.fulfil, `${n.fulfil}-scaler`) },
         spec: {
           scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: fulfil.deployment.metadata.name },
           minReplicaCount: 0,
@@ -536,6 +577,8 @@ export function handwrittenProgram(spec: AppSpec): void {
       image: image("audit"),
       ports: [],
       replicas: 1,
+      podAnnotations: { "switchyard.dev/topics": n.dlq },
+      alerts: { subscription: { durable: "audit", topic: n.dlq } },
       extraEnv: () => [
         ...brokerEnv(auditSecret),
         { name: "EVENTS_SUBSCRIPTIONS", value: "audit" },
