@@ -19,4 +19,9 @@ export PULUMI_NODEJS_TRANSPILE_ONLY="${PULUMI_NODEJS_TRANSPILE_ONLY:-true}"
 # promtool runs the observability rule checks and rule unit tests.
 SWITCHYARD_PROMTOOL="$(bash "$root/scripts/toolchain/build-promtool.sh" | sed -n 's/^promtool=//p')/promtool"
 export SWITCHYARD_PROMTOOL
+# The exporters the observability exporter test runs against the local cluster and NATS.
+exporters="$(bash "$root/scripts/toolchain/build-exporters.sh")"
+SWITCHYARD_KUBE_STATE_METRICS="$(printf '%s\n' "$exporters" | sed -n 's/^kube-state-metrics=//p')/kube-state-metrics"
+SWITCHYARD_NATS_EXPORTER="$(printf '%s\n' "$exporters" | sed -n 's/^prometheus-nats-exporter=//p')/prometheus-nats-exporter"
+export SWITCHYARD_KUBE_STATE_METRICS SWITCHYARD_NATS_EXPORTER
 env -0

@@ -47,14 +47,6 @@ command -v go >/dev/null || { sy_log "build-nats: go is not on PATH"; exit 1; }
 # One build at a time per cache (prepare.sh, a test run and a developer may all ask).
 sy_build_lock nats
 
-# install_bin TOOL VERSION BIN : rename a built binary from TMP_ROOT into the cache.
-install_bin() {
-  local dest; dest="$(sy_bin_dir "$1" "$2")"
-  [ -x "$TMP_ROOT/$3" ] || { sy_log "build-nats: $3 was not produced"; return 1; }
-  mkdir -p "$dest"
-  mv -f "$TMP_ROOT/$3" "$dest/$3"
-}
-
 build_nats_server() {
   sy_have nats-server "$NATS_SERVER_VERSION" nats-server && return 0
   sy_log "building nats-server v$NATS_SERVER_VERSION"
@@ -62,7 +54,7 @@ build_nats_server() {
   # The version the server reports is a constant in the module (server/const.go).
   GOBIN="$TMP_ROOT" go install -trimpath -ldflags '-s -w' \
     "github.com/nats-io/nats-server/v2@v$NATS_SERVER_VERSION"
-  install_bin nats-server "$NATS_SERVER_VERSION" nats-server
+  sy_install_bin nats-server "$NATS_SERVER_VERSION" nats-server
   sy_log "build-nats: nats-server in $((SECONDS - t))s"
 }
 
@@ -75,9 +67,7 @@ build_nack() {
   # look up deprecations), which the proxy refuses for nats-io/nack here; so
   # the module is downloaded by version and built as the main module, with
   # upstream's own go.mod and go.sum (-mod=readonly: nothing is re-resolved).
-  src="$(cd "$TMP_ROOT" && go mod download -json "github.com/nats-io/nack@v$NACK_VERSION" |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
-  [ -f "$src/go.mod" ] || { sy_log "build-nats: no source for github.com/nats-io/nack@v$NACK_VERSION"; return 1; }
+  src="$(sy_module_src "github.com/nats-io/nack@v$NACK_VERSION")"
   # main.Version/GitInfo/BuildTime are what `--version` prints (upstream's
   # release build stamps the same). In --control-loop mode NACK starts a
   # controller-runtime manager whose metrics server listens on :8080 (every
@@ -88,7 +78,7 @@ build_nack() {
     -ldflags "-s -w -X main.Version=$NACK_VERSION -X main.GitInfo=v$NACK_VERSION -X main.BuildTime=$date \
       -X sigs.k8s.io/controller-runtime/pkg/metrics/server.DefaultBindAddress=0" \
     ./cmd/jetstream-controller)
-  install_bin nack "$NACK_VERSION" jetstream-controller
+  sy_install_bin nack "$NACK_VERSION" jetstream-controller
   sy_log "build-nats: jetstream-controller in $((SECONDS - t))s"
 }
 

@@ -35,3 +35,25 @@ sy_build_lock() {
   TMP_ROOT="$(mktemp -d "$SWITCHYARD_CACHE/bin/.tmp-$1.XXXXXX")"
   trap 'rm -rf "$TMP_ROOT"' EXIT
 }
+
+# sy_install_bin TOOL VERSION BIN: rename a binary built into TMP_ROOT into the
+# cache folder of TOOL at VERSION (after sy_build_lock).
+sy_install_bin() {
+  local dest; dest="$(sy_bin_dir "$1" "$2")"
+  [ -x "$TMP_ROOT/$3" ] || { sy_log "$3 was not produced"; return 1; }
+  mkdir -p "$dest"
+  mv -f "$TMP_ROOT/$3" "$dest/$3"
+}
+
+# sy_module_src MODULE@VERSION -> the module's source folder in the module
+# cache, downloaded by version. `go install pkg@version` asks the proxy for the
+# module's version list (for deprecations), which the proxy here refuses for
+# some modules; building inside this folder with -mod=readonly uses upstream's
+# own go.mod and go.sum and re-resolves nothing.
+sy_module_src() {
+  local src
+  src="$(cd "$TMP_ROOT" && go mod download -json "$1" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+  [ -f "$src/go.mod" ] || { sy_log "no source for $1"; return 1; }
+  printf '%s' "$src"
+}

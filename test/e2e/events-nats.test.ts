@@ -6,7 +6,7 @@ import { type JsMsg, type NatsConnection, StringCodec, connect } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventGraph, EventService, NatsJetStream, Subscription, Topic, maxDeliveriesAdvisory } from "../../lib";
 import { DEFAULT_KINDS, eventually, getJson, kubectl, labelled } from "./support/kube";
-import { type NatsServer, type Started, natsBinaries, startNack, startNatsServer, until } from "./support/nats";
+import { NACK_KINDS, type NatsServer, type Started, natsBinaries, releaseNackFinalizers, startNack, startNatsServer, until } from "./support/nats";
 import { changes, exportState, inlineStack, leaks } from "./support/stack";
 
 /**
@@ -18,7 +18,6 @@ import { changes, exportState, inlineStack, leaks } from "./support/stack";
 
 const log = (s: string) => process.env.SWITCHYARD_E2E_VERBOSE && process.stdout.write(s);
 const IMAGE = "ghcr.io/acme/events-app:1.0.0";
-const NACK_KINDS = ["accounts.jetstream.nats.io", "streams.jetstream.nats.io", "consumers.jetstream.nats.io"];
 const KEDA_KINDS = ["scaledobjects.keda.sh", "triggerauthentications.keda.sh"];
 const sc = StringCodec();
 const SECOND = 1_000_000_000;
@@ -110,21 +109,6 @@ function diagnostics(): string {
   return parts.join("\n");
 }
 
-/** Removes NACK's finalizers from whatever is left in the namespace, so a failed run cannot wedge the cluster. */
-function releaseFinalizers(): void {
-  for (const kind of NACK_KINDS) {
-    let items: any[] = [];
-    try {
-      items = getJson(["get", kind, "-n", namespace]).items;
-    } catch {
-      return;
-    }
-    for (const o of items) {
-      if (o.metadata.finalizers?.length) kubectl(["patch", kind, "-n", namespace, o.metadata.name, "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
-    }
-  }
-}
-
 beforeAll(async () => {
   const bins = natsBinaries();
   server = await startNatsServer(bins.natsServer);
@@ -140,7 +124,7 @@ afterAll(async () => {
     await stack.destroy({ onOutput: log }).catch(() => undefined);
   }
   if (stack) await stack.workspace.removeStack(stack.name).catch(() => undefined);
-  releaseFinalizers();
+  releaseNackFinalizers(namespace);
   try {
     kubectl(["delete", "namespace", namespace, "--ignore-not-found", "--wait=false"]);
   } catch {

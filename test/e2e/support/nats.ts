@@ -4,6 +4,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { getJson, kubectl } from "./kube";
 import { ROOT } from "./stack";
 
 /**
@@ -48,7 +49,7 @@ export interface Started {
   tail(lines?: number): string;
 }
 
-function launch(bin: string, args: readonly string[], dir: string, name: string): { proc: ChildProcess } & Started {
+export function launch(bin: string, args: readonly string[], dir: string, name: string): { proc: ChildProcess } & Started {
   const log = join(dir, `${name}.log`);
   const fd = openSync(log, "a");
   const proc = spawn(bin, [...args], { cwd: dir, env: process.env, stdio: ["ignore", fd, fd] });
@@ -79,7 +80,7 @@ function launch(bin: string, args: readonly string[], dir: string, name: string)
 }
 
 /** Polls `url` until it answers 200; fails early when the process exits. */
-async function waitHttp(url: string, p: { proc: ChildProcess } & Started, what: string, timeoutMs = 60_000): Promise<void> {
+export async function waitHttp(url: string, p: { proc: ChildProcess } & Started, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (p.proc.exitCode !== null || p.proc.signalCode !== null) {
@@ -200,5 +201,23 @@ export async function until<T>(check: () => Promise<T | undefined | false>, time
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
     await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** The kinds NACK watches (and puts finalizers on). */
+export const NACK_KINDS = ["accounts.jetstream.nats.io", "streams.jetstream.nats.io", "consumers.jetstream.nats.io"];
+
+/** Removes NACK's finalizers from whatever is left in a namespace, so a failed run cannot wedge the cluster. */
+export function releaseNackFinalizers(namespace: string): void {
+  for (const kind of NACK_KINDS) {
+    let items: any[] = [];
+    try {
+      items = getJson(["get", kind, "-n", namespace]).items;
+    } catch {
+      return;
+    }
+    for (const o of items) {
+      if (o.metadata.finalizers?.length) kubectl(["patch", kind, "-n", namespace, o.metadata.name, "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
+    }
   }
 }
