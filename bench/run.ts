@@ -283,6 +283,13 @@ async function main(): Promise<void> {
     deploy: [],
     render: [],
   };
+  // With --only, the parts not run are kept from the results already in `out` (each part's runs carry their own dates).
+  const previous = join(out, "results.json");
+  if (opt.only.size < PARTS.length && existsSync(previous)) {
+    const old = JSON.parse(readFileSync(previous, "utf8")) as Results;
+    for (const part of PARTS) if (!opt.only.has(part) && old[part]?.length) (results[part] as unknown[]).push(...old[part]);
+    results.earlier = { command: old.command, date: old.date, parts: PARTS.filter((p) => !opt.only.has(p) && old[p]?.length) };
+  }
   const needsCluster = opt.only.has("engine") || opt.only.has("deploy");
   const clusterPid = join(STATE, "cluster", "run", "kube-apiserver.pid");
   const wasRunning = existsSync(clusterPid);
