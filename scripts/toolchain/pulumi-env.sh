@@ -52,7 +52,12 @@ unset __sy_dyn
 
 export PULUMI_HOME="$SWITCHYARD_STATE/pulumi-home"
 mkdir -p "$PULUMI_HOME" "$SWITCHYARD_STATE/pulumi-backend"
-export PULUMI_BACKEND_URL="file://$SWITCHYARD_STATE/pulumi-backend"
+# metadata=skip: the file backend (gocloud.dev fileblob) otherwise writes an
+# `.attrs` sidecar next to each state file by truncating it in place, and a CLI
+# killed at that moment leaves it empty: every later command then fails with
+# "failed to load checkpoint: EOF". Without sidecars each write is a temp file
+# renamed over the old one, which a crash cannot tear.
+export PULUMI_BACKEND_URL="file://$SWITCHYARD_STATE/pulumi-backend?metadata=skip"
 # An explicitly set (even empty) passphrase or passphrase file is kept.
 if [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-switchyard-local}"

@@ -69,8 +69,11 @@ describe("AutoScaledService, end to end", () => {
     settings.maxReplicas = 7;
     settings.tag = "1.1";
     const res = await stack.up({ onOutput: log });
-    expect(changes(res.summary.resourceChanges)).toEqual({ update: 2 });
+    // Deployment (image), HPA (bounds), and the PrometheusRule, whose at-maximum alert names maxReplicas.
+    expect(changes(res.summary.resourceChanges)).toEqual({ update: 3 });
     expect(getJson(["get", "hpa", "-n", ns]).items[0].spec).toMatchObject({ minReplicas: 2, maxReplicas: 7 });
+    const rules = getJson(["get", "prometheusrules", "-n", ns]).items[0].spec.groups.flatMap((g: any) => g.rules);
+    expect(rules.find((r: any) => r.alert === "SwitchyardAutoscalerAtMax").annotations.description).toContain("maxReplicas (7)");
     expect(leaks(exportState(stack), "db-e2e-password-7781")).toEqual([]);
   });
 

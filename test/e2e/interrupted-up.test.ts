@@ -7,6 +7,16 @@ import { ROOT, changes, exampleStack } from "./support/stack";
 
 const log = (s: string) => process.env.SWITCHYARD_E2E_VERBOSE && process.stdout.write(s);
 
+function backendDir(): string {
+  const url = process.env.PULUMI_BACKEND_URL ?? "";
+  expect(url).toMatch(/^file:\/\/.*[?&]metadata=skip(&|$)/);
+  return url.slice("file://".length).split("?")[0]!;
+}
+
+function sidecars(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".attrs"));
+}
+
 /** Every live descendant of a process (the CLI's plugins run in their own process groups). */
 function descendants(pid: number): number[] {
   const parentOf = new Map<number, number>();
@@ -71,6 +81,8 @@ describe("an up killed mid-deploy, then a new up", () => {
   let stack: Stack;
   afterAll(async () => {
     if (!stack) return;
+    // A failure right after the kill leaves the dead CLI's lock behind.
+    await stack.cancel().catch(() => undefined);
     await stack.destroy({ onOutput: log }).catch(() => undefined);
     await stack.workspace.removeStack(stack.name).catch(() => undefined);
   });
@@ -80,6 +92,9 @@ describe("an up killed mid-deploy, then a new up", () => {
     await stack.setConfig("namespace", { value: stack.name });
     const out = await killMidDeploy(stack.name);
     log(out);
+    // The backend writes no `.attrs` sidecars (metadata=skip): those are truncated in place, and a
+    // kill at that moment made every later command fail with "failed to load checkpoint: EOF".
+    expect(sidecars(backendDir()).filter((f) => f.includes(stack.name))).toEqual([]);
     // A killed CLI cannot release its lock on the backend; `pulumi cancel` is the documented way.
     await expect(stack.up({ onOutput: log })).rejects.toThrow(/currently locked/);
     await stack.cancel();
