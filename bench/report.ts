@@ -148,8 +148,9 @@ export function markdown(r: Results): string {
           String(d.services),
           side === "switchyard" ? "switchyard" : "hand-written",
           String(runs[0]!.up.customResources),
-          s1(up),
-          s1(median(runs.map((x) => x.up.cpuMs + x.up.childCpuMs))),
+          runs.length > 1 ? `${s1(up)} (${s1(Math.min(...runs.map((x) => x.up.opMs)))}–${s1(Math.max(...runs.map((x) => x.up.opMs)))})` : s1(up),
+          s1(median(runs.map((x) => x.up.cpuMs))),
+          s1(median(runs.map((x) => x.up.childCpuMs))),
           s1(median(runs.map((x) => x.preview.opMs))),
           String(Math.max(...runs.map((x) => x.previewChanges))),
           s1(median(runs.map((x) => x.destroy.opMs))),
@@ -158,7 +159,7 @@ export function markdown(r: Results): string {
         ]);
       }
     }
-    out.push(table(["services", "program", "resources", "up s", "up CPU s (all processes)", "no-change preview s", "changes in that preview", "destroy s", "dependency depth", "up ms per resource"], rows));
+    out.push(table(["services", "program", "resources", "up s (median, and range when several rounds)", "up CPU s, program process", "up CPU s, CLI + provider", "no-change preview s", "changes in that preview", "destroy s", "dependency depth", "up ms per resource"], rows));
     const chain = r.deploy.at(-1)?.runs.find((x) => x.side === "switchyard")?.depth.chain as string[] | undefined;
     if (chain?.length) out.push(`\nLongest chain (switchyard, ${r.deploy.at(-1)!.services} services): ${chain.map((c) => `\`${c}\``).join(" → ")}.\n`);
   }

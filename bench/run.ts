@@ -8,7 +8,8 @@
  * Options:
  *   --quick          N = 10 only, one round of everything (a smoke run); results go to .switchyard-bench/results
  *   --only=a,b       parts to run: mocks, engine, deploy, render (default: all)
- *   --rounds=R       rounds of every part (default: mocks 5, engine 3, deploy 1, render 3)
+ *   --rounds=R       rounds of every part (default: mocks 5, engine 3, deploy 1, render 3);
+ *                    or per part, e.g. --rounds=deploy:2,mocks:3 (the others keep their default)
  *   --out=DIR        where results.json and results.md go (default: bench/results)
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -29,7 +30,7 @@ const PARTS: readonly Part[] = ["mocks", "engine", "deploy", "render"];
 export type Side = "switchyard" | "handwritten";
 
 function parseArgs(argv: readonly string[]) {
-  const opt = { quick: false, only: new Set<Part>(PARTS), rounds: undefined as number | undefined, out: undefined as string | undefined };
+  const opt = { quick: false, only: new Set<Part>(PARTS), rounds: new Map<Part | "all", number>(), out: undefined as string | undefined };
   for (const a of argv) {
     if (a === "--quick") opt.quick = true;
     else if (a.startsWith("--only=")) {
@@ -37,8 +38,13 @@ function parseArgs(argv: readonly string[]) {
       for (const p of parts) if (!PARTS.includes(p as Part)) throw new Error(`--only: unknown part ${p} (use ${PARTS.join(", ")})`);
       opt.only = new Set(parts as Part[]);
     } else if (a.startsWith("--rounds=")) {
-      opt.rounds = Number(a.slice(9));
-      if (!Number.isInteger(opt.rounds) || opt.rounds < 1) throw new Error("--rounds must be a whole number >= 1");
+      for (const item of a.slice(9).split(",")) {
+        const [part, count] = item.includes(":") ? (item.split(":") as [string, string]) : ["all", item];
+        const r = Number(count);
+        if (part !== "all" && !PARTS.includes(part as Part)) throw new Error(`--rounds: unknown part ${part} (use ${PARTS.join(", ")})`);
+        if (!Number.isInteger(r) || r < 1) throw new Error(`--rounds: ${item}: the count must be a whole number >= 1`);
+        opt.rounds.set(part as Part | "all", r);
+      }
     } else if (a.startsWith("--out=")) opt.out = resolve(a.slice(6));
     else throw new Error(`unknown option ${a} (see the top of bench/run.ts)`);
   }
@@ -270,7 +276,7 @@ async function renderPart(sizes: readonly number[], rounds: number, results: Res
 async function main(): Promise<void> {
   const opt = parseArgs(process.argv.slice(2));
   const out = opt.out ?? (opt.quick ? join(STATE, "results") : join(ROOT, "bench", "results"));
-  const rounds = (dflt: number) => opt.rounds ?? (opt.quick ? 1 : dflt);
+  const rounds = (part: Part, dflt: number) => opt.rounds.get(part) ?? opt.rounds.get("all") ?? (opt.quick ? 1 : dflt);
   const sizes = (full: readonly number[]) => (opt.quick ? [SERVICES_PER_GROUP] : full);
   const results: Results = {
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
@@ -309,7 +315,7 @@ async function main(): Promise<void> {
     writeFileSync(join(out, "results.md"), markdown(results));
   };
   try {
-    if (opt.only.has("mocks")) await mocksPart(sizes([10, 100, 1000]), rounds(5), results);
+    if (opt.only.has("mocks")) await mocksPart(sizes([10, 100, 1000]), rounds("mocks", 5), results);
     save();
     if (needsCluster || opt.only.has("render")) await sh("bash", ["scripts/toolchain/build-all.sh", "pulumi", "k8s"]);
     if (needsCluster) {
@@ -317,11 +323,11 @@ async function main(): Promise<void> {
       started = !wasRunning;
       await sh("bash", ["scripts/cluster/up.sh"]);
     }
-    if (opt.only.has("engine")) await enginePart(sizes([10, 100]), rounds(3), results);
+    if (opt.only.has("engine")) await enginePart(sizes([10, 100]), rounds("engine", 3), results);
     save();
-    if (opt.only.has("deploy")) await deployPart(opt.quick ? [10] : [10, 50, 100], rounds(1), results);
+    if (opt.only.has("deploy")) await deployPart(opt.quick ? [10] : [10, 50, 100], rounds("deploy", 1), results);
     save();
-    if (opt.only.has("render")) await renderPart(sizes([10, 100]), rounds(3), results);
+    if (opt.only.has("render")) await renderPart(sizes([10, 100]), rounds("render", 3), results);
   } finally {
     await stopCluster();
   }
