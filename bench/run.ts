@@ -59,8 +59,12 @@ let onInterrupt: (() => Promise<void>) | undefined;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     log(`${signal}: stopping ${running.size} child process(es)`);
+    // An engine child aborts its Pulumi operation and waits for the CLI to cancel (up to a minute)
+    // before the control plane is stopped under it.
+    const exited = [...running].map((p) => new Promise<void>((done) => (p.exitCode !== null ? done() : p.once("close", () => done()))));
     for (const p of running) p.kill("SIGTERM");
-    void (onInterrupt ?? (async () => undefined))().finally(() => process.exit(130));
+    const waited = Promise.race([Promise.all(exited), new Promise<void>((done) => setTimeout(done, 60_000).unref())]);
+    void waited.then(() => (onInterrupt ?? (async () => undefined))()).finally(() => process.exit(130));
   });
 }
 

@@ -77,6 +77,15 @@ function counter() {
   return { onEvent, byType, ops, total };
 }
 
+/**
+ * Interrupting the benchmark (SIGINT/SIGTERM to this process) aborts the
+ * operation through the Automation API, which sends SIGINT to the Pulumi CLI:
+ * it cancels cleanly and stops its plugins, which run in process groups of
+ * their own and would otherwise outlive this process.
+ */
+const abort = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => abort.abort());
+
 async function main(): Promise<void> {
   const stack = await openStack();
   const c = counter();
@@ -87,17 +96,17 @@ async function main(): Promise<void> {
   let depth: ReturnType<typeof dependencyDepth> | undefined;
   switch (op) {
     case "preview": {
-      const r = await stack.preview({ onEvent: c.onEvent });
+      const r = await stack.preview({ onEvent: c.onEvent, signal: abort.signal });
       summary = r.changeSummary as Record<string, number>;
       break;
     }
     case "up": {
-      const r = await stack.up({ onEvent: c.onEvent });
+      const r = await stack.up({ onEvent: c.onEvent, signal: abort.signal });
       summary = r.summary.resourceChanges as Record<string, number>;
       break;
     }
     case "destroy": {
-      const r = await stack.destroy({ onEvent: c.onEvent });
+      const r = await stack.destroy({ onEvent: c.onEvent, signal: abort.signal });
       summary = r.summary.resourceChanges as Record<string, number>;
       break;
     }
