@@ -283,7 +283,16 @@ start() {
   # setsid makes it one without forking: $! is the daemon itself.
   # fd 8 (the lock) is closed so that the daemons do not hold it.
   setsid "$@" </dev/null >>"$SY_CLUSTER/logs/$name.log" 2>&1 8>&- &
-  echo $! >"$SY_CLUSTER/run/$name.pid"
+  local pid=$! i
+  echo "$pid" >"$SY_CLUSTER/run/$name.pid"
+  # Until setsid execs, the job is a forked copy of this shell, whose command
+  # line alive() would not recognize ("exited" with an empty log, on a busy
+  # machine): wait for the exec (or the job's end) first.
+  for ((i = 0; i < 100; i++)); do
+    sy_pid_is_ours "$pid" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
   STARTED+=("$name")
 }
 alive() { sy_pid "$1" >/dev/null || { sy_log "up: $1 exited; see $SY_CLUSTER/logs/$1.log"; return 2; }; }
