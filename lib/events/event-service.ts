@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { CallTarget, ServiceDefinition } from "../model/workload-args";
 import { buildCallPolicy } from "../model/workload-manifests";
-import { checkName } from "../model/names";
+import { AUTONAME_SUFFIX_LENGTH, MAX_NAME_LENGTH, checkName } from "../model/names";
 import { Problems, show } from "../model/problems";
 import { validateServiceDefinition } from "../model/workload-validate";
 import { resolveWorkload } from "../model/workload-resolve";
@@ -18,7 +18,7 @@ import { EVENT_ENV, EVENT_ENV_PREFIX, brokerEnv, publishEnv, subscriptionEnv } f
 import type { ServiceNode } from "./graph";
 import { type EventScalingArgs, type LagSource, buildScaledObject, buildTrigger, buildTriggerAuthentication, resolveScaling, validateScaling } from "./keda";
 import { createServiceCredentials } from "./service-credentials";
-import { SUBSCRIPTION_OWNER, Subscription, type SubscriptionArgs, validateSubscription } from "./subscription";
+import { SUBSCRIPTION_OWNER, SUBSCRIPTION_TYPE, type SubscriptionArgs, type SubscriptionObjects, createSubscriptionObjects, validateSubscription } from "./subscription";
 import { Topic } from "./topic";
 
 const TYPE = "switchyard:index:EventService";
@@ -49,6 +49,9 @@ export interface EventServiceArgs extends ServiceDefinition {
 function publishTopic(p: PublishArgs): { topic: Topic; subjects: readonly string[] } {
   return Topic.isInstance(p) ? { topic: p, subjects: [] } : { topic: p.topic, subjects: p.subjects ?? [] };
 }
+
+/** Longest suffix a subscription adds to its objects' names (RabbitMQ bindings). */
+const SUBSCRIPTION_SUFFIX = "-binding-10";
 
 function durableOf(name: string, s: SubscribeArgs): string {
   return s.durableName ?? `${name}-${s.topic?.logicalName ?? "topic"}`;
@@ -81,6 +84,18 @@ export function validateEventService(name: string, args: EventServiceArgs): Prob
     problems.addAll(validateSubscription(s, durableOf(name, s), prefix).list);
     noteBroker(s.topic, `${prefix}.topic`);
     const durable = durableOf(name, s);
+    const objectName = `${name}-${durable}`;
+    const longest = objectName.length + SUBSCRIPTION_SUFFIX.length + AUTONAME_SUFFIX_LENGTH;
+    const room = MAX_NAME_LENGTH - AUTONAME_SUFFIX_LENGTH - SUBSCRIPTION_SUFFIX.length - name.length - 1;
+    if (longest > MAX_NAME_LENGTH) {
+      const property = s.durableName !== undefined ? `${prefix}.durableName` : `${prefix}.topic`;
+      problems.add(
+        property,
+        `\`${prefix}\` names its broker objects ${show(objectName)} (service name + "-" + durable name ${show(durable)}); the longest ("${objectName}${SUBSCRIPTION_SUFFIX}" plus the ${AUTONAME_SUFFIX_LENGTH}-character auto-name suffix) would be ${longest} > ${MAX_NAME_LENGTH}. ${
+          room > 0 ? `Set a \`durableName\` of ${room} characters or fewer, or shorten the service name.` : "Shorten the service name: no durable name fits after it."
+        }`,
+      );
+    }
     if (durables.has(durable)) {
       problems.add(`${prefix}.durableName`, `\`${prefix}.durableName\` (${show(durable)}) is used by two subscriptions of this service. Give each its own durable name.`);
     }
@@ -136,7 +151,12 @@ export class EventService extends pulumi.ComponentResource implements CallTarget
   declare readonly [BRAND]: string;
   readonly workload: WorkloadChildren;
   readonly deployment: k8s.apps.v1.Deployment;
-  readonly subscriptions: readonly Subscription[];
+  /**
+   * One record per `subscribes` entry: its delivery contract and broker
+   * objects (named `<service>-<durable name>`), which are children of this
+   * service.
+   */
+  readonly subscriptions: readonly SubscriptionObjects[];
   readonly eventsSecret: k8s.core.v1.Secret;
   readonly brokerPolicy?: k8s.networking.v1.NetworkPolicy;
   readonly scaledObject?: k8s.apiextensions.CustomResource;
@@ -177,10 +197,15 @@ export class EventService extends pulumi.ComponentResource implements CallTarget
     if (graph && node) for (const p of pubs) graph.addPublisher(node, p.topic.spec, p.subjects);
     this.logicalName = name;
 
+    // Children of the service itself: a component per subscription would cost
+    // the Pulumi SDK and engine about as much as another object. Until 0.x they
+    // were children of a Subscription component; the alias keeps them in place.
     this.subscriptions = subs.map((s) => {
       const { durableName: _unused, ...rest } = s;
-      return new Subscription(`${name}-${durableOf(name, s)}`, { ...rest, durableName: durableOf(name, s), [SUBSCRIPTION_OWNER]: node }, { parent: this });
+      const subName = `${name}-${durableOf(name, s)}`;
+      return createSubscriptionObjects(subName, { ...rest, durableName: durableOf(name, s), [SUBSCRIPTION_OWNER]: node }, this, pulumi.createUrn(subName, SUBSCRIPTION_TYPE, this));
     });
+    const subscriptionObjects = this.subscriptions.flatMap((s) => s.resources);
 
     const creds = broker ? createServiceCredentials(this, name, broker, this.subscriptions, pubs.map((p) => p.topic)) : undefined;
     const secretData: Record<string, pulumi.Input<string>> = creds ? { ...creds.secretData } : {};
@@ -221,7 +246,7 @@ export class EventService extends pulumi.ComponentResource implements CallTarget
       ...(scrapers ? { scrapers } : {}),
       ...(scaled ? {} : { replicas: args.replicas ?? 1 }),
       extraEnv,
-      dependsOn: [...this.subscriptions],
+      dependsOn: subscriptionObjects,
     });
     this.deployment = this.workload.deployment;
     const namespace = this.deployment.metadata.namespace;
@@ -271,7 +296,7 @@ export class EventService extends pulumi.ComponentResource implements CallTarget
           scope,
           `${name}-scaler`,
         ) as k8s.apiextensions.CustomResourceArgs,
-        { parent: this, dependsOn: [...this.subscriptions] },
+        { parent: this, dependsOn: subscriptionObjects },
       );
       autoscaler = { kind: "keda", name: `keda-hpa-${stableName(scope, `${name}-scaler`)}`, minReplicas: scaling.minReplicas, maxReplicas: scaling.maxReplicas };
       capacity = { durableName: scaling.subscription, messages: scaling.lagPerReplica * scaling.maxReplicas };

@@ -18,6 +18,6 @@ export { NatsJetStream, type NatsJetStreamComponentArgs } from "./nats-jetstream
 export { KafkaBroker, type KafkaBrokerComponentArgs } from "./kafka-broker";
 export { RabbitMqBroker, type RabbitMqBrokerComponentArgs } from "./rabbitmq-broker";
 export { Topic, type TopicArgs } from "./topic";
-export { Subscription, type SubscriptionArgs, type DerivedSettings, validateSubscription } from "./subscription";
+export { Subscription, type SubscriptionArgs, type SubscriptionObjects, type DerivedSettings, validateSubscription } from "./subscription";
 export { EventService, type EventServiceArgs, type SubscribeArgs, type PublishArgs, validateEventService } from "./event-service";
 export { EventGraph, type EventGraphArgs } from "./event-graph";

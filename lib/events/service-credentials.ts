@@ -7,7 +7,7 @@ import { GeneratedPassword } from "./generated-password";
 import { KEDA_SECRET_KEYS } from "./keda";
 import { buildKafkaUser } from "./kafka-manifests";
 import { buildRabbitObject, rabbitPermissions } from "./rabbitmq-manifests";
-import type { Subscription } from "./subscription";
+import type { SubscriptionObjects } from "./subscription";
 import type { Topic } from "./topic";
 
 /** What a service's events Secret holds, and the broker-side identity created for it. */
@@ -40,7 +40,7 @@ export function createServiceCredentials(
   parent: pulumi.Resource,
   name: string,
   broker: EventBroker,
-  subscriptions: readonly Subscription[],
+  subscriptions: readonly SubscriptionObjects[],
   publishes: readonly Topic[],
 ): ServiceCredentials {
   if (broker.kind === "nats") {

@@ -60,13 +60,11 @@ export function validateSubscription(args: SubscriptionArgs, fallbackDurable: st
 }
 
 /**
- * A durable subscription with its delivery contract: a JetStream `Consumer`;
- * a RabbitMQ quorum `Queue`, its `Binding`s and a `Policy` (delivery limit,
- * dead-lettering, retention); or, for Kafka, the consumer group's retry
- * topics. Used directly for a consumer outside this stack, and by EventService.
+ * The objects and settings of one durable subscription. `Subscription` is
+ * this as a component; an `EventService` keeps its subscriptions as these
+ * plain records, their objects being children of the service itself.
  */
-export class Subscription extends pulumi.ComponentResource {
-  declare readonly [BRAND]: string;
+export interface SubscriptionObjects {
   readonly contract: DeliveryContract;
   readonly derived: DerivedSettings;
   readonly topic: Topic;
@@ -77,79 +75,124 @@ export class Subscription extends pulumi.ComponentResource {
   readonly bindings: readonly k8s.apiextensions.CustomResource[];
   readonly policy?: k8s.apiextensions.CustomResource;
   readonly retryTopics: readonly k8s.apiextensions.CustomResource[];
+  /** Every broker object of the subscription, e.g. for `dependsOn`. */
+  readonly resources: readonly k8s.apiextensions.CustomResource[];
+}
+
+/**
+ * Creates a validated subscription's broker objects as children of `parent`,
+ * and adds it to the event graph. `previousParent` is the URN the objects
+ * were parented to before (an alias, so existing stacks keep them).
+ */
+export function createSubscriptionObjects(
+  name: string,
+  args: SubscriptionArgs,
+  parent: pulumi.Resource,
+  previousParent?: pulumi.Input<string>,
+): SubscriptionObjects {
+  const owner = args[SUBSCRIPTION_OWNER];
+  const topic = args.topic;
+  const broker = topic.broker;
+  const graph = broker.graph;
+  const contract = resolveDelivery(name, args, args.deadLetter?.spec);
+  graph.addSubscription(owner ?? graph.addService(name, "consumer", args.description), topic.spec, contract);
+
+  const m = brokerMeta(name, "subscription", broker.namespace, { "switchyard.dev/broker": broker.logicalName, "switchyard.dev/topic": topic.logicalName });
+  const aliases = previousParent === undefined ? {} : { aliases: [{ parent: previousParent }] };
+  const resources: k8s.apiextensions.CustomResource[] = [];
+  const cr = (n: string, manifest: Record<string, unknown>, dependsOn: pulumi.Resource[] = [topic, ...(args.deadLetter ? [args.deadLetter] : [])]) => {
+    const r = new k8s.apiextensions.CustomResource(n, manifest as k8s.apiextensions.CustomResourceArgs, { parent, dependsOn, ...aliases });
+    resources.push(r);
+    return r;
+  };
+  const common = { contract, topic, resources };
+  if (broker.kind === "nats") {
+    const s = deriveJetStreamConsumer(topic.spec, contract);
+    const consumer = cr(name, buildJetStreamObject("Consumer", m, s.spec, broker.nats!.accountName));
+    return { ...common, derived: { kind: "nats", settings: s }, consumerName: contract.durableName, consumer, bindings: [], retryTopics: [] };
+  }
+  if (broker.kind === "kafka") {
+    const s = deriveKafkaConsumer(topic.spec, contract);
+    const retryTopics = s.retryTopics.map((rt, i) => {
+      const spec = { ...topic.spec, name: rt.name };
+      return cr(`${name}-retry-${i + 1}`, buildKafkaTopic(m, broker.kafka!.clusterName, spec, deriveKafkaTopicConfig(spec)));
+    });
+    return { ...common, derived: { kind: "kafka", settings: s }, consumerName: s.groupId, bindings: [], retryTopics };
+  }
+  const s = deriveRabbitMqQueue(topic.spec, contract);
+  const ref = broker.rabbitmq!.clusterReference;
+  const vhost = broker.rabbitmq!.vhost;
+  const queue = cr(
+    name,
+    buildRabbitObject("Queue", m, ref, {
+      name: s.queueName,
+      type: "quorum",
+      durable: true,
+      autoDelete: false,
+      vhost,
+      ...(Object.keys(s.queueArguments).length ? { arguments: s.queueArguments } : {}),
+    }),
+  );
+  const bindings = s.bindingKeys.map((routingKey, i) =>
+    cr(
+      s.bindingKeys.length === 1 ? `${name}-binding` : `${name}-binding-${i + 1}`,
+      buildRabbitObject("Binding", m, ref, { source: topic.topicName, destination: s.queueName, destinationType: "queue", routingKey, vhost }),
+      [topic, queue],
+    ),
+  );
+  const policy = cr(
+    `${name}-policy`,
+    buildRabbitObject("Policy", m, ref, { name: `switchyard.${s.queueName}`, pattern: s.policy.pattern, applyTo: "queues", priority: 10, definition: s.policy.definition, vhost }),
+  );
+  return { ...common, derived: { kind: "rabbitmq", settings: s }, consumerName: s.queueName, queue, bindings, policy, retryTopics: [] };
+}
+
+/**
+ * A durable subscription with its delivery contract: a JetStream `Consumer`;
+ * a RabbitMQ quorum `Queue`, its `Binding`s and a `Policy` (delivery limit,
+ * dead-lettering, retention); or, for Kafka, the consumer group's retry
+ * topics. For a consumer outside this stack; an EventService creates its own
+ * subscriptions' objects (see `EventService.subscriptions`).
+ */
+export class Subscription extends pulumi.ComponentResource implements SubscriptionObjects {
+  declare readonly [BRAND]: string;
+  readonly contract: DeliveryContract;
+  readonly derived: DerivedSettings;
+  readonly topic: Topic;
+  readonly consumerName: string;
+  readonly consumer?: k8s.apiextensions.CustomResource;
+  readonly queue?: k8s.apiextensions.CustomResource;
+  readonly bindings: readonly k8s.apiextensions.CustomResource[];
+  readonly policy?: k8s.apiextensions.CustomResource;
+  readonly retryTopics: readonly k8s.apiextensions.CustomResource[];
+  readonly resources: readonly k8s.apiextensions.CustomResource[];
 
   static override isInstance(obj: unknown): obj is Subscription {
     return hasBrand(obj, TYPE);
   }
 
   constructor(name: string, args: SubscriptionArgs, opts?: pulumi.ComponentResourceOptions) {
-    const owner = args[SUBSCRIPTION_OWNER];
     const problems = new Problems();
     checkName(problems, "name", name, "-binding-10");
     problems.addAll(validateSubscription(args, name).list);
-    if (!owner && args.topic?.broker) problems.addAll(args.topic.broker.graph.checkService(name).list);
+    if (!args[SUBSCRIPTION_OWNER] && args.topic?.broker) problems.addAll(args.topic.broker.graph.checkService(name).list);
     throwIfInvalid(TYPE, name, problems.list);
     super(TYPE, name, {}, opts);
     Object.defineProperty(this, BRAND, { value: TYPE, enumerable: false });
-    const topic = args.topic;
-    const broker = topic.broker;
-    const graph = broker.graph;
-    this.topic = topic;
-    this.contract = resolveDelivery(name, args, args.deadLetter?.spec);
-    graph.addSubscription(owner ?? graph.addService(name, "consumer", args.description), topic.spec, this.contract);
-
-    const m = brokerMeta(name, "subscription", broker.namespace, { "switchyard.dev/broker": broker.logicalName, "switchyard.dev/topic": topic.logicalName });
-    const cr = (n: string, manifest: Record<string, unknown>) =>
-      new k8s.apiextensions.CustomResource(n, manifest as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: [topic, ...(args.deadLetter ? [args.deadLetter] : [])] });
-    const bindings: k8s.apiextensions.CustomResource[] = [];
-    const retryTopics: k8s.apiextensions.CustomResource[] = [];
-    if (broker.kind === "nats") {
-      const s = deriveJetStreamConsumer(topic.spec, this.contract);
-      this.derived = { kind: "nats", settings: s };
-      this.consumerName = this.contract.durableName;
-      this.consumer = cr(name, buildJetStreamObject("Consumer", m, s.spec, broker.nats!.accountName));
-    } else if (broker.kind === "kafka") {
-      const s = deriveKafkaConsumer(topic.spec, this.contract);
-      this.derived = { kind: "kafka", settings: s };
-      this.consumerName = s.groupId;
-      s.retryTopics.forEach((rt, i) => {
-        const spec = { ...topic.spec, name: rt.name };
-        retryTopics.push(cr(`${name}-retry-${i + 1}`, buildKafkaTopic(m, broker.kafka!.clusterName, spec, deriveKafkaTopicConfig(spec))));
-      });
-    } else {
-      const s = deriveRabbitMqQueue(topic.spec, this.contract);
-      this.derived = { kind: "rabbitmq", settings: s };
-      this.consumerName = s.queueName;
-      const ref = broker.rabbitmq!.clusterReference;
-      const vhost = broker.rabbitmq!.vhost;
-      const queue = cr(
-        name,
-        buildRabbitObject("Queue", m, ref, {
-          name: s.queueName,
-          type: "quorum",
-          durable: true,
-          autoDelete: false,
-          vhost,
-          ...(Object.keys(s.queueArguments).length ? { arguments: s.queueArguments } : {}),
-        }),
-      );
-      this.queue = queue;
-      s.bindingKeys.forEach((routingKey, i) => {
-        const n = s.bindingKeys.length === 1 ? `${name}-binding` : `${name}-binding-${i + 1}`;
-        const b = new k8s.apiextensions.CustomResource(
-          n,
-          buildRabbitObject("Binding", m, ref, { source: topic.topicName, destination: s.queueName, destinationType: "queue", routingKey, vhost }) as k8s.apiextensions.CustomResourceArgs,
-          { parent: this, dependsOn: [topic, queue] },
-        );
-        bindings.push(b);
-      });
-      this.policy = cr(
-        `${name}-policy`,
-        buildRabbitObject("Policy", m, ref, { name: `switchyard.${s.queueName}`, pattern: s.policy.pattern, applyTo: "queues", priority: 10, definition: s.policy.definition, vhost }),
-      );
-    }
-    this.bindings = bindings;
-    this.retryTopics = retryTopics;
+    const o = createSubscriptionObjects(name, args, this);
+    this.contract = o.contract;
+    this.derived = o.derived;
+    this.topic = o.topic;
+    this.consumerName = o.consumerName;
+    if (o.consumer) this.consumer = o.consumer;
+    if (o.queue) this.queue = o.queue;
+    if (o.policy) this.policy = o.policy;
+    this.bindings = o.bindings;
+    this.retryTopics = o.retryTopics;
+    this.resources = o.resources;
     this.registerOutputs({ consumerName: this.consumerName });
   }
 }
+
+/** The type token subscriptions had as components; EventService aliases its subscription objects from it. */
+export const SUBSCRIPTION_TYPE = TYPE;

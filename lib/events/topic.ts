@@ -27,13 +27,18 @@ export interface TopicArgs extends TopicContractArgs {
 
 /**
  * A topic on a broker: a JetStream `Stream` (NACK), a Strimzi `KafkaTopic`, or
- * a RabbitMQ topic `Exchange`, created in the broker's namespace.
+ * a RabbitMQ topic `Exchange`, created in the broker's namespace. The topic is
+ * that object itself (no component around one object): use it in `dependsOn`
+ * or as a `parent` like any resource.
  */
-export class Topic extends pulumi.ComponentResource {
+export class Topic extends k8s.apiextensions.CustomResource {
   declare readonly [BRAND]: string;
   readonly spec: TopicSpec;
   readonly broker: EventBroker;
-  /** The broker object: Stream, KafkaTopic or Exchange. */
+  /**
+   * The broker object, i.e. the topic itself.
+   * @deprecated Use the topic: it is the Stream, KafkaTopic or Exchange.
+   */
   readonly resource: k8s.apiextensions.CustomResource;
   /** Name on the broker (stream, Kafka topic, exchange). */
   readonly topicName: string;
@@ -43,9 +48,12 @@ export class Topic extends pulumi.ComponentResource {
     return hasBrand(obj, TYPE);
   }
 
-  constructor(name: string, args: TopicArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: TopicArgs, opts?: pulumi.CustomResourceOptions) {
     const problems = new Problems();
     checkName(problems, "name", name, "");
+    if (opts && "providers" in opts) {
+      problems.add("opts.providers", "A Topic is one Kubernetes object, not a component: pass the Kubernetes provider as `provider` instead of `providers`.");
+    }
     const broker = args.broker;
     const sources = args.deadLetterFor === undefined ? [] : Topic.isInstance(args.deadLetterFor) ? [args.deadLetterFor] : (args.deadLetterFor as readonly Topic[]);
     if (!broker?.info) {
@@ -57,13 +65,6 @@ export class Topic extends pulumi.ComponentResource {
     const spec = resolveTopic(name, broker.info, args, sourceSpecs);
     problems.addAll(broker.graph.checkTopic(spec).list);
     throwIfInvalid(TYPE, name, problems.list);
-    super(TYPE, name, {}, opts);
-    Object.defineProperty(this, BRAND, { value: TYPE, enumerable: false });
-    this.spec = spec;
-    this.broker = broker;
-    this.topicName = spec.name;
-    this.logicalName = name;
-    broker.graph.addTopic(spec);
 
     const m = brokerMeta(name, "topic", broker.namespace, { "switchyard.dev/broker": broker.logicalName });
     let manifest: Record<string, unknown>;
@@ -80,7 +81,15 @@ export class Topic extends pulumi.ComponentResource {
         vhost: broker.rabbitmq!.vhost,
       });
     }
-    this.resource = new k8s.apiextensions.CustomResource(name, manifest as k8s.apiextensions.CustomResourceArgs, { parent: this });
-    this.registerOutputs({ topicName: spec.name });
+    // Until 0.x the object was the child of a Topic component; the alias keeps it in place in existing stacks.
+    const previous = pulumi.createUrn(name, TYPE, opts?.parent);
+    super(name, manifest as k8s.apiextensions.CustomResourceArgs, { ...opts, aliases: [...(opts?.aliases ?? []), { parent: previous }] });
+    Object.defineProperty(this, BRAND, { value: TYPE, enumerable: false });
+    this.spec = spec;
+    this.broker = broker;
+    this.topicName = spec.name;
+    this.logicalName = name;
+    this.resource = this;
+    broker.graph.addTopic(spec);
   }
 }

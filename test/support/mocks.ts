@@ -12,6 +12,12 @@ export interface Registration {
 /** Registrations of the current test; reset by `installMocks`. */
 export const registrations: Registration[] = [];
 
+/**
+ * Aliases each registration sent (key `type::name`), as the engine receives
+ * them: a URN, or `parent=<URN>` for an alias that only changes the parent.
+ */
+export const aliasesSent = new Map<string, string[]>();
+
 /** Installs Pulumi mocks that echo inputs and fill in server-assigned names. */
 export async function installMocks(preview: boolean): Promise<void> {
   await settle(); // let registrations of a previous test finish first
@@ -44,6 +50,20 @@ export async function installMocks(preview: boolean): Promise<void> {
     "stack",
     preview,
   );
+  aliasesSent.clear();
+  type Alias = { getUrn(): string; getSpec(): { getParenturn(): string; getName(): string; getType(): string } | undefined };
+  type Request = { getType(): string; getName(): string; getAliasesList(): Alias[] };
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: Request, cb: unknown): unknown };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    const aliases = req.getAliasesList().map((a) => {
+      const spec = a.getSpec();
+      if (!spec) return a.getUrn();
+      return [spec.getName() && `name=${spec.getName()}`, spec.getType() && `type=${spec.getType()}`, spec.getParenturn() && `parent=${spec.getParenturn()}`].filter(Boolean).join(" ");
+    });
+    if (aliases.length) aliasesSent.set(`${req.getType()}::${req.getName()}`, aliases);
+    return register(req, cb);
+  };
 }
 
 /** Resolves an Output in a test. */

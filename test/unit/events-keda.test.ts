@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { beforeEach, describe, expect, it } from "vitest";
 import { EventService, NatsJetStream, Topic, resetEventGraph } from "../../lib";
@@ -71,7 +72,10 @@ describe.each([true, false])("provider propagation (preview=%s)", (preview) => {
   it("an explicit Kubernetes provider reaches every child; no default provider is created", async () => {
     const provider = new k8s.Provider("cluster-b", {});
     const b = new NatsJetStream("nats", {}, { providers: [provider] });
-    const orders = new Topic("orders", { broker: b }, { providers: [provider] });
+    expect(() => new Topic("orders", { broker: b }, { providers: [provider] } as pulumi.CustomResourceOptions)).toThrow(
+      'switchyard:index:Topic "orders" has 1 invalid argument:\n  - A Topic is one Kubernetes object, not a component: pass the Kubernetes provider as `provider` instead of `providers`.',
+    );
+    const orders = new Topic("orders", { broker: b }, { provider });
     new EventService("worker", { image: "x:1", subscribes: [{ topic: orders }], scaling: { maxReplicas: 3 } }, { providers: [provider] });
     await settle();
     const urn = await valueOf(provider.urn);

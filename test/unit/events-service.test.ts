@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { EventService, KafkaBroker, NatsJetStream, RabbitMqBroker, Subscription, Topic, resetEventGraph, stableName } from "../../lib";
-import { childList, installMocks, isWireSecret, registrations, settle, unsecret, valueOf } from "../support/mocks";
+import { aliasesSent, childList, installMocks, isWireSecret, registrations, settle, unsecret, valueOf } from "../support/mocks";
 import { expectValidManifests, reasons, thrown } from "../support/events";
 const deploymentName = (component: string) => stableName(`switchyard:index:EventService::${component}`, component);
 
@@ -49,12 +49,16 @@ describe.each([true, false])("EventService on NATS JetStream (preview=%s)", (pre
       "kubernetes:networking.k8s.io/v1:NetworkPolicy::billing-to-nats",
       "kubernetes:policy/v1:PodDisruptionBudget::billing-pdb",
     ]);
-    expect(registrations.filter((r) => r.type === "switchyard:index:Subscription").map((r) => r.name)).toEqual(["billing-billing-orders"]);
-    for (const child of [billing.deployment, billing.eventsSecret, billing.scaledObject!, billing.brokerPolicy!, billing.subscriptions[0]!]) {
+    // The subscription's objects are children of the service: no component per subscription.
+    expect(registrations.filter((r) => r.type === "switchyard:index:Subscription")).toEqual([]);
+    expect(billing.subscriptions[0]!.resources).toEqual([billing.subscriptions[0]!.consumer]);
+    for (const child of [billing.deployment, billing.eventsSecret, billing.scaledObject!, billing.brokerPolicy!, billing.subscriptions[0]!.consumer!]) {
       expect(await valueOf(child.urn)).toContain("::switchyard:index:EventService$");
     }
-    // (the mock monitor puts only the direct parent's type in a URN)
-    expect(await valueOf(billing.subscriptions[0]!.consumer!.urn)).toContain("::switchyard:index:Subscription$kubernetes:");
+    // Stacks deployed before keep the consumer: it is aliased from under the former Subscription component.
+    expect(aliasesSent.get(`${NACK("Consumer")}::billing-billing-orders`)).toEqual([
+      "parent=urn:pulumi:stack::project::switchyard:index:EventService$switchyard:index:Subscription::billing-billing-orders",
+    ]);
 
     const consumer = find(NACK("Consumer"), "billing-billing-orders").inputs;
     expect(consumer.metadata.namespace).toBe("events");
@@ -298,6 +302,17 @@ describe.each([true, false])("EventService validation, nothing created (preview=
     expect(reasons(thrown(() => new EventService("idle", { image: IMAGE, publishes: [{ topic: orders, subjects: ["payments.x"] }], scaling: { maxReplicas: 2 } })))).toEqual([
       '`publishes[0].subjects[0]` ("payments.x") is not captured by topic "orders" (subjects: "orders.>"), so messages published on it would be lost. Publish within the topic\'s subjects, or add the subject to the topic.',
       "`scaling` scales on a subscription's backlog, but the service has no `subscribes`. Add a subscription, or remove `scaling` and set `replicas`.",
+    ]);
+    // A subscription's objects are named "<service>-<durable name>": too long is caught before anything exists.
+    expect(reasons(thrown(() => new EventService("order-fulfilment-worker", { image: IMAGE, subscribes: [{ topic: orders, durableName: "order-fulfilment-primary-consumer" }] })))).toEqual([
+      '`subscribes[0]` names its broker objects "order-fulfilment-worker-order-fulfilment-primary-consumer" (service name + "-" + durable name "order-fulfilment-primary-consumer"); the longest ("order-fulfilment-worker-order-fulfilment-primary-consumer-binding-10" plus the 9-character auto-name suffix) would be 77 > 63. Set a `durableName` of 19 characters or fewer, or shorten the service name.',
+    ]);
+    expect(reasons(thrown(() => new EventService("inventory-reservation-expiry-sweeper", { image: IMAGE, subscribes: [{ topic: orders }] })))).toEqual([
+      '`subscribes[0]` names its broker objects "inventory-reservation-expiry-sweeper-inventory-reservation-expiry-sweeper-orders" (service name + "-" + durable name "inventory-reservation-expiry-sweeper-orders"); the longest ("inventory-reservation-expiry-sweeper-inventory-reservation-expiry-sweeper-orders-binding-10" plus the 9-character auto-name suffix) would be 100 > 63. Set a `durableName` of 6 characters or fewer, or shorten the service name.',
+    ]);
+    const longest = "s".repeat(42); // the longest name an EventService may have
+    expect(reasons(thrown(() => new EventService(longest, { image: IMAGE, subscribes: [{ topic: orders, durableName: "d" }] })))).toEqual([
+      `\`subscribes[0]\` names its broker objects "${longest}-d" (service name + "-" + durable name "d"); the longest ("${longest}-d-binding-10" plus the 9-character auto-name suffix) would be 64 > 63. Shorten the service name: no durable name fits after it.`,
     ]);
     new EventService("a", { image: IMAGE, subscribes: [{ topic: orders, durableName: "shared" }] });
     await settle();

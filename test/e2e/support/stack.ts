@@ -5,9 +5,8 @@ import { LocalWorkspace, type OpMap, type PulumiFn, type Stack } from "@pulumi/p
 
 export const ROOT = join(__dirname, "..", "..", "..");
 
-/** A uniquely named stack of an inline program, on the local file backend. */
-export async function inlineStack(project: string, program: PulumiFn): Promise<Stack> {
-  const stackName = `e2e-${randomBytes(3).toString("hex")}`;
+/** A uniquely named stack of an inline program, on the local file backend (or the stack `stackName`, selected with this program). */
+export async function inlineStack(project: string, program: PulumiFn, stackName = `e2e-${randomBytes(3).toString("hex")}`): Promise<Stack> {
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName, projectName: project, program },
     { envVars: envVars(), projectSettings: { name: project, runtime: "nodejs" } },
