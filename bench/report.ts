@@ -12,6 +12,7 @@ export interface Results {
   readonly engine: { services: number; customResources: number; runs: Run[] }[];
   readonly deploy: { services: number; runs: Run[] }[];
   readonly render: { services: number; runs: Run[] }[];
+  readonly registration: { mode: "mocks" | "engine"; units: number; runs: Run[] }[];
   /** Parts kept from an earlier run (`--only` runs the others). */
   earlier?: { readonly command: string; readonly date: string; readonly parts: readonly string[] };
 }
@@ -59,9 +60,12 @@ export function markdown(r: Results): string {
       const c = [f("handwritten", (x) => x.cpuMs), f("switchyard", (x) => x.cpuMs)];
       const m2 = [f("handwritten", (x) => x.peakRssMiB), f("switchyard", (x) => x.peakRssMiB)];
       const p = [f("handwritten", (x) => x.programMs), f("switchyard", (x) => x.programMs)];
+      // (the count includes the stack resource)
+      const comps = [f("handwritten", (x) => x.componentResources - 1), f("switchyard", (x) => x.componentResources - 1)];
       return [
         String(m.services),
         String(m.customResources),
+        `${comps[0]} / ${comps[1]}`,
         `${ms(w[0]!)} / ${ms(w[1]!)}`,
         ratio(w[1]!, w[0]!),
         `${ms(c[0]!)} / ${ms(c[1]!)}`,
@@ -75,7 +79,7 @@ export function markdown(r: Results): string {
     });
     out.push(
       table(
-        ["services", "resources", "wall ms (hand / sy)", "ratio", "CPU ms (hand / sy)", "ratio", "peak RSS MiB (hand / sy)", "ratio", "program ms (hand / sy)", "ratio", "program µs per resource (hand / sy)"],
+        ["services", "resources", "components (hand / sy)", "wall ms (hand / sy)", "ratio", "CPU ms (hand / sy)", "ratio", "peak RSS MiB (hand / sy)", "ratio", "program ms (hand / sy)", "ratio", "program µs per resource (hand / sy)"],
         rows,
       ),
     );
@@ -186,6 +190,43 @@ export function markdown(r: Results): string {
       }
     }
     out.push(table(["services", "program", "YAML objects", "wall s", "CPU s", "peak RSS MiB (Node.js process)"], rows));
+  }
+  if (r.registration?.length) {
+    out.push(`\n### What one registration costs: a ComponentResource against one more Kubernetes object (median of ${rounds(r.registration[0]!.runs)} rounds)\n`);
+    out.push(
+      "Per unit, `objects` registers two ConfigMaps; `component` a ComponentResource (with registered outputs) parenting the same two; `object` three ConfigMaps. " +
+        "The difference to `objects` is the cost of one component, or of one more object. Under the engine: `pulumi preview` of a new stack whose provider renders YAML (no cluster); events are the engine events the Automation API reads, per unit.\n\n",
+    );
+    const rows: string[][] = [];
+    for (const x of r.registration) {
+      const f = (variant: string, g: (y: Run) => number) => median(x.runs.filter((y) => y.variant === variant).map(g));
+      const cpu = (v: string) => f(v, (y) => y.cpuMs);
+      const all = (v: string) => f(v, (y) => y.cpuMs + y.childCpuMs);
+      const perUnit = (v: string, g: (v: string) => number) => (g(v) - g("objects")) / x.units;
+      const events = (v: string, kind?: string) => {
+        const runs = x.runs.filter((y) => y.variant === v && y.events);
+        if (!runs.length) return NaN;
+        const e = runs[0]!.events as Record<string, number>;
+        return (kind ? (e[kind] ?? 0) : Object.values(e).reduce((a, b) => a + b, 0)) / x.units;
+      };
+      const extra = (v: string, kind?: string) => (Number.isFinite(events(v, kind)) ? (events(v, kind) - events("objects", kind)).toFixed(0) : "–");
+      rows.push([
+        x.mode === "mocks" ? "mocks" : "engine preview",
+        String(x.units),
+        `${ms(cpu("objects"))} / ${ms(cpu("component"))} / ${ms(cpu("object"))}`,
+        `${perUnit("component", cpu).toFixed(2)} / ${perUnit("object", cpu).toFixed(2)}`,
+        ratio(perUnit("component", cpu), perUnit("object", cpu)),
+        x.mode === "mocks" ? "–" : `${perUnit("component", all).toFixed(2)} / ${perUnit("object", all).toFixed(2)}`,
+        `${extra("component")} / ${extra("object")}`,
+        `${extra("component", "diagnosticEvent:debug")} / ${extra("object", "diagnosticEvent:debug")}`,
+      ]);
+    }
+    out.push(
+      table(
+        ["run", "units", "program process CPU ms (objects / component / object)", "program process CPU ms per added component / object", "ratio", "all processes CPU ms per added component / object", "engine events per added component / object", "of which debug logs"],
+        rows,
+      ),
+    );
   }
   return out.join("");
 }

@@ -7,8 +7,8 @@
  *
  * Options:
  *   --quick          N = 10 only, one round of everything (a smoke run); results go to .switchyard-bench/results
- *   --only=a,b       parts to run: mocks, engine, deploy, render (default: all)
- *   --rounds=R       rounds of every part (default: mocks 5, engine 3, deploy 1, render 3);
+ *   --only=a,b       parts to run: mocks, engine, deploy, render, registration (default: all)
+ *   --rounds=R       rounds of every part (default: mocks 5, engine 3, deploy 1, render 3, registration 3);
  *                    or per part, e.g. --rounds=deploy:2,mocks:3 (the others keep their default)
  *   --out=DIR        where results.json and results.md go (default: bench/results)
  */
@@ -25,8 +25,8 @@ const BUILD = __dirname;
 const STATE = process.env.SWITCHYARD_STATE ?? join(ROOT, ".switchyard-bench");
 const WORK = join(STATE, "work");
 
-type Part = "mocks" | "engine" | "deploy" | "render";
-const PARTS: readonly Part[] = ["mocks", "engine", "deploy", "render"];
+type Part = "mocks" | "engine" | "deploy" | "render" | "registration";
+const PARTS: readonly Part[] = ["mocks", "engine", "deploy", "render", "registration"];
 export type Side = "switchyard" | "handwritten";
 
 function parseArgs(argv: readonly string[]) {
@@ -72,7 +72,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 function child(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Record<string, any> & { processMs: number }> {
   return new Promise((done, fail) => {
     const t0 = performance.now();
-    const p = spawn(process.execPath, [join(BUILD, "harness", script), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    // detached: a process group of its own, so a Ctrl-C in the terminal reaches only this process, which stops the
+    // child once. A second SIGINT (terminal plus the Automation API's abort) would make the Pulumi CLI exit at once,
+    // leaving its provider plugins running.
+    const p = spawn(process.execPath, [join(BUILD, "harness", script), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     running.add(p);
     let out = "";
     let err = "";
@@ -275,6 +278,31 @@ async function renderPart(sizes: readonly number[], rounds: number, results: Res
   }
 }
 
+// ----------------------------------------------------------- registration --
+
+/** The cost of one ComponentResource against one more Kubernetes object, under mocks and under the real engine. */
+async function registrationPart(units: number, rounds: number, results: Results): Promise<void> {
+  const variants = ["objects", "component", "object"] as const;
+  for (const mode of ["mocks", "engine"] as const) {
+    const run = (variant: string, r: number) => {
+      if (mode === "mocks") return child("registration-child.js", [mode, variant, String(units)]);
+      const dir = join(WORK, "registration", variant);
+      rmSync(dir, { recursive: true, force: true });
+      return child("registration-child.js", [mode, variant, String(units), `registration-${variant}-${r}`, dir]);
+    };
+    await run("objects", -1); // untimed warm-up
+    const runs: Record<string, any>[] = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const variant of order(variants, r)) {
+        const m = await run(variant, r);
+        runs.push({ round: r, ...m });
+        log(`registration: ${mode}, ${variant} × ${units}, round ${r + 1}/${rounds}: program process CPU ${Math.round(m.cpuMs)} ms, wall ${Math.round(m.opMs)} ms`);
+      }
+    }
+    results.registration.push({ mode, units, runs });
+  }
+}
+
 // ------------------------------------------------------------------- main --
 
 async function main(): Promise<void> {
@@ -292,6 +320,7 @@ async function main(): Promise<void> {
     engine: [],
     deploy: [],
     render: [],
+    registration: [],
   };
   // With --only, the parts not run are kept from the results already in `out` (each part's runs carry their own dates).
   const previous = join(out, "results.json");
@@ -332,6 +361,11 @@ async function main(): Promise<void> {
     if (opt.only.has("deploy")) await deployPart(opt.quick ? [10] : [10, 50, 100], rounds("deploy", 1), results);
     save();
     if (opt.only.has("render")) await renderPart(sizes([10, 100]), rounds("render", 3), results);
+    save();
+    if (opt.only.has("registration")) {
+      if (!opt.only.has("render") && !needsCluster) await sh("bash", ["scripts/toolchain/build-all.sh", "pulumi", "k8s"]);
+      await registrationPart(opt.quick ? 20 : 200, rounds("registration", 3), results);
+    }
   } finally {
     await stopCluster();
   }
