@@ -198,7 +198,7 @@ export class EventService extends pulumi.ComponentResource implements CallTarget
     this.logicalName = name;
 
     // Children of the service itself: a component per subscription would cost
-    // the Pulumi SDK and engine about as much as another object. Until 0.x they
+    // the Pulumi SDK and engine about as much as another object. Up to 8b22bf3 they
     // were children of a Subscription component; the alias keeps them in place.
     this.subscriptions = subs.map((s) => {
       const { durableName: _unused, ...rest } = s;

@@ -81,7 +81,7 @@ export class Topic extends k8s.apiextensions.CustomResource {
         vhost: broker.rabbitmq!.vhost,
       });
     }
-    // Until 0.x the object was the child of a Topic component; the alias keeps it in place in existing stacks.
+    // Up to 8b22bf3 the object was the child of a Topic component; the alias keeps it in place in existing stacks.
     const previous = pulumi.createUrn(name, TYPE, opts?.parent);
     super(name, manifest as k8s.apiextensions.CustomResourceArgs, { ...opts, aliases: [...(opts?.aliases ?? []), { parent: previous }] });
     Object.defineProperty(this, BRAND, { value: TYPE, enumerable: false });
