@@ -49,6 +49,8 @@ async function openStack(): Promise<Stack> {
     { envVars, projectSettings: { name: PROJECT, runtime: "nodejs" } },
   );
   if (renderDir) await stack.setConfig("kubernetes:renderYamlToDirectory", { value: renderDir });
+  // The bench runs one operation per stack at a time: a lock can only be left by an earlier, killed run.
+  await stack.cancel().catch(() => undefined);
   return stack;
 }
 
