@@ -158,6 +158,14 @@ function engine(side: Side, n: number, op: string, stack: string, namespace: str
 
 const short = (s: Side) => (s === "switchyard" ? "sy" : "hw");
 
+/**
+ * Removes what an earlier, killed run may have left under this stack name (its
+ * state would turn "a new stack" into an update of the resources already in it).
+ */
+function fresh(side: Side, n: number, stack: string) {
+  return engine(side, n, "rm", stack, "unused");
+}
+
 function sameByType(n: number, what: string, a: Record<string, any>, b: Record<string, any>): void {
   const x = JSON.stringify(a.byType);
   const y = JSON.stringify(b.byType);
@@ -177,6 +185,7 @@ async function enginePart(sizes: readonly number[], rounds: number, results: Res
       for (const side of order<Side>(["switchyard", "handwritten"], r)) {
         const stack = `eval-${short(side)}-${n}-${r}`;
         try {
+          await fresh(side, n, stack);
           const m = await engine(side, n, "preview", stack, `bench-eval-${short(side)}-${n}`);
           got[side] = m;
           runs.push({ round: r, ...m });
@@ -264,6 +273,7 @@ async function renderPart(sizes: readonly number[], rounds: number, results: Res
         else {
           const stack = `render-${short(side)}-${n}-${r}`;
           try {
+            await fresh(side, n, stack);
             m = await engine(side, n, "up", stack, "bench", dir);
           } finally {
             await engine(side, n, "rm", stack, "unused").catch((e) => log(`could not remove stack ${stack}: ${e}`));
@@ -327,7 +337,12 @@ async function main(): Promise<void> {
   if (opt.only.size < PARTS.length && existsSync(previous)) {
     const old = JSON.parse(readFileSync(previous, "utf8")) as Results;
     for (const part of PARTS) if (!opt.only.has(part) && old[part]?.length) (results[part] as unknown[]).push(...old[part]);
-    results.earlier = { command: old.command, date: old.date, parts: PARTS.filter((p) => !opt.only.has(p) && old[p]?.length) };
+    // Where each kept part was measured: an earlier run of its own, or the run that wrote the file.
+    const kept = PARTS.filter((p) => !opt.only.has(p) && old[p]?.length);
+    const earlier = (Array.isArray(old.earlier) ? old.earlier : old.earlier ? [old.earlier] : []) as NonNullable<Results["earlier"]>; // (files written before it was a list)
+    const before = earlier.map((e) => ({ ...e, parts: e.parts.filter((p) => kept.includes(p as Part)) })).filter((e) => e.parts.length);
+    const fromLast = kept.filter((p) => !before.some((e) => e.parts.includes(p)));
+    results.earlier = [...before, ...(fromLast.length ? [{ command: old.command, date: old.date, parts: fromLast }] : [])];
   }
   const needsCluster = opt.only.has("engine") || opt.only.has("deploy");
   const clusterPid = join(STATE, "cluster", "run", "kube-apiserver.pid");
