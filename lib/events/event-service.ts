@@ -18,7 +18,7 @@ import { EVENT_ENV, EVENT_ENV_PREFIX, brokerEnv, publishEnv, subscriptionEnv } f
 import type { ServiceNode } from "./graph";
 import { type EventScalingArgs, type LagSource, buildScaledObject, buildTrigger, buildTriggerAuthentication, resolveScaling, validateScaling } from "./keda";
 import { createServiceCredentials } from "./service-credentials";
-import { SUBSCRIPTION_OWNER, SUBSCRIPTION_TYPE, type SubscriptionArgs, type SubscriptionObjects, createSubscriptionObjects, validateSubscription } from "./subscription";
+import { SUBSCRIPTION_OWNER, SUBSCRIPTION_SUFFIX, SUBSCRIPTION_TYPE, type SubscriptionArgs, type SubscriptionObjects, createSubscriptionObjects, validateSubscription } from "./subscription";
 import { Topic } from "./topic";
 
 const TYPE = "switchyard:index:EventService";
@@ -50,11 +50,13 @@ function publishTopic(p: PublishArgs): { topic: Topic; subjects: readonly string
   return Topic.isInstance(p) ? { topic: p, subjects: [] } : { topic: p.topic, subjects: p.subjects ?? [] };
 }
 
-/** Longest suffix a subscription adds to its objects' names (RabbitMQ bindings). */
-const SUBSCRIPTION_SUFFIX = "-binding-10";
-
 function durableOf(name: string, s: SubscribeArgs): string {
   return s.durableName ?? `${name}-${s.topic?.logicalName ?? "topic"}`;
+}
+
+/** Name of a subscription's broker objects: `<service>-<durable name>`. */
+function subscriptionName(name: string, s: SubscribeArgs): string {
+  return `${name}-${durableOf(name, s)}`;
 }
 
 /** Every problem of an EventService's arguments, before anything is created. */
@@ -84,7 +86,7 @@ export function validateEventService(name: string, args: EventServiceArgs): Prob
     problems.addAll(validateSubscription(s, durableOf(name, s), prefix).list);
     noteBroker(s.topic, `${prefix}.topic`);
     const durable = durableOf(name, s);
-    const objectName = `${name}-${durable}`;
+    const objectName = subscriptionName(name, s);
     const longest = objectName.length + SUBSCRIPTION_SUFFIX.length + AUTONAME_SUFFIX_LENGTH;
     const room = MAX_NAME_LENGTH - AUTONAME_SUFFIX_LENGTH - SUBSCRIPTION_SUFFIX.length - name.length - 1;
     if (longest > MAX_NAME_LENGTH) {
@@ -202,7 +204,7 @@ export class EventService extends pulumi.ComponentResource implements CallTarget
     // were children of a Subscription component; the alias keeps them in place.
     this.subscriptions = subs.map((s) => {
       const { durableName: _unused, ...rest } = s;
-      const subName = `${name}-${durableOf(name, s)}`;
+      const subName = subscriptionName(name, s);
       return createSubscriptionObjects(subName, { ...rest, durableName: durableOf(name, s), [SUBSCRIPTION_OWNER]: node }, this, pulumi.createUrn(subName, SUBSCRIPTION_TYPE, this));
     });
     const subscriptionObjects = this.subscriptions.flatMap((s) => s.resources);

@@ -23,6 +23,9 @@ import type { Topic } from "./topic";
 
 const TYPE = "switchyard:index:Subscription";
 
+/** Longest suffix a subscription adds to its objects' names (RabbitMQ bindings: `<name>-binding-<n>`). */
+export const SUBSCRIPTION_SUFFIX = "-binding-10";
+
 /** Set by EventService: the service that owns the subscription in the event graph. */
 export const SUBSCRIPTION_OWNER = Symbol("switchyard.subscriptionOwner");
 
@@ -156,16 +159,17 @@ export function createSubscriptionObjects(
  */
 export class Subscription extends pulumi.ComponentResource implements SubscriptionObjects {
   declare readonly [BRAND]: string;
-  readonly contract: DeliveryContract;
-  readonly derived: DerivedSettings;
-  readonly topic: Topic;
-  readonly consumerName: string;
-  readonly consumer?: k8s.apiextensions.CustomResource;
-  readonly queue?: k8s.apiextensions.CustomResource;
-  readonly bindings: readonly k8s.apiextensions.CustomResource[];
-  readonly policy?: k8s.apiextensions.CustomResource;
-  readonly retryTopics: readonly k8s.apiextensions.CustomResource[];
-  readonly resources: readonly k8s.apiextensions.CustomResource[];
+  // (declared only: the constructor copies them from createSubscriptionObjects)
+  declare readonly contract: DeliveryContract;
+  declare readonly derived: DerivedSettings;
+  declare readonly topic: Topic;
+  declare readonly consumerName: string;
+  declare readonly consumer?: k8s.apiextensions.CustomResource;
+  declare readonly queue?: k8s.apiextensions.CustomResource;
+  declare readonly bindings: readonly k8s.apiextensions.CustomResource[];
+  declare readonly policy?: k8s.apiextensions.CustomResource;
+  declare readonly retryTopics: readonly k8s.apiextensions.CustomResource[];
+  declare readonly resources: readonly k8s.apiextensions.CustomResource[];
 
   static override isInstance(obj: unknown): obj is Subscription {
     return hasBrand(obj, TYPE);
@@ -173,23 +177,13 @@ export class Subscription extends pulumi.ComponentResource implements Subscripti
 
   constructor(name: string, args: SubscriptionArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = new Problems();
-    checkName(problems, "name", name, "-binding-10");
+    checkName(problems, "name", name, SUBSCRIPTION_SUFFIX);
     problems.addAll(validateSubscription(args, name).list);
     if (!args[SUBSCRIPTION_OWNER] && args.topic?.broker) problems.addAll(args.topic.broker.graph.checkService(name).list);
     throwIfInvalid(TYPE, name, problems.list);
     super(TYPE, name, {}, opts);
     Object.defineProperty(this, BRAND, { value: TYPE, enumerable: false });
-    const o = createSubscriptionObjects(name, args, this);
-    this.contract = o.contract;
-    this.derived = o.derived;
-    this.topic = o.topic;
-    this.consumerName = o.consumerName;
-    if (o.consumer) this.consumer = o.consumer;
-    if (o.queue) this.queue = o.queue;
-    if (o.policy) this.policy = o.policy;
-    this.bindings = o.bindings;
-    this.retryTopics = o.retryTopics;
-    this.resources = o.resources;
+    Object.assign(this, createSubscriptionObjects(name, args, this));
     this.registerOutputs({ consumerName: this.consumerName });
   }
 }
