@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AutoScaledService, EventService, FailoverGroup, NatsJetStream, StackDashboard, Topic } from "../../lib";
 import { parsePromQL } from "../support/promql";
 import { type Exporter, exporterBinaries, startKubeStateMetrics, startNatsExporter } from "./support/exporters";
-import { type Series, select, show } from "./support/exposition";
+import { type Series, perturbed, select, show } from "./support/exposition";
 import { eventually, kubectl, labelled, podsOf } from "./support/kube";
 import { type NatsServer, type Started, natsBinaries, releaseNackFinalizers, startNack, startNatsServer, until } from "./support/nats";
 import { type SourcedSelector, deployedQueries, evalComparison, selectorsOf } from "./support/queries";
@@ -56,17 +56,6 @@ function unmatched(selectors: readonly SourcedSelector[], series: readonly Serie
       const same = series.filter((x) => x.name === s.metric).slice(0, 5);
       return `${s.source}: ${show(s)} matches nothing; the exporter has ${same.length ? same.map((x) => JSON.stringify(x.labels)).join(" ") : "no such metric"}`;
     });
-}
-
-/**
- * Each selector once per label matcher, with that matcher's value changed so
- * that no real object has it: selects nothing when matching really
- * compares every label (the check is not vacuous).
- */
-function perturbed(selectors: readonly SourcedSelector[]): SourcedSelector[] {
-  return selectors.flatMap((s) =>
-    s.matchers.map((m, i) => ({ ...s, matchers: s.matchers.map((x, j) => (j !== i ? x : { ...x, value: x.op === "=~" ? `(?:${x.value})x` : `${x.value}x` })) })),
-  );
 }
 
 /** The value of the one series a selector (of a single-series query) reads. */

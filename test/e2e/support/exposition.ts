@@ -108,6 +108,19 @@ export function select(sel: Selector, series: readonly Series[]): Series[] {
   return series.filter((s) => selects(sel, s));
 }
 
+/**
+ * Each selector once per label matcher, with that matcher's value changed so
+ * that no real object has it: selects nothing when matching really
+ * compares every label (the check is not vacuous). The appended `#` cannot
+ * occur in a Kubernetes name, a JetStream name or a resource name. A letter
+ * could: `(?:payments-…-[a-z0-9]+)x` still matched a pod whose random
+ * suffix happened to end in `x`, which failed one CI run.
+ */
+export function perturbed<S extends Selector>(selectors: readonly S[]): S[] {
+  const change = (m: Selector["matchers"][number]) => ({ ...m, value: m.op === "=~" ? `(?:${m.value})#` : `${m.value}#` });
+  return selectors.flatMap((s) => s.matchers.map((_, i) => ({ ...s, matchers: s.matchers.map((m, j) => (j === i ? change(m) : m)) })));
+}
+
 /** `metric{label="value",...}` of a selector, for messages. */
 export function show(sel: Selector): string {
   return `${sel.metric}{${sel.matchers.map((m) => `${m.label}${m.op}${JSON.stringify(m.value)}`).join(",")}}`;
