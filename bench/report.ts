@@ -13,6 +13,7 @@ export interface Results {
   readonly deploy: { services: number; runs: Run[] }[];
   readonly render: { services: number; runs: Run[] }[];
   readonly registration: { mode: "mocks" | "engine"; units: number; runs: Run[] }[];
+  readonly grouped: { mode: "mocks" | "engine"; services: number; customResources: number; runs: Run[] }[];
   /** Parts kept from an earlier run (`--only` runs the others). */
   earlier?: { readonly command: string; readonly date: string; readonly parts: readonly string[] }[];
 }
@@ -225,6 +226,52 @@ export function markdown(r: Results): string {
     out.push(
       table(
         ["run", "units", "program process CPU ms (objects / component / object)", "program process CPU ms per added component / object", "ratio", "all processes CPU ms per added component / object", "engine events per added component / object", "of which debug logs"],
+        rows,
+      ),
+    );
+  }
+  if (r.grouped?.length) {
+    out.push(`\n### switchyard against hand-written code with the same components (median of ${rounds(r.grouped[0]!.runs)} rounds)\n`);
+    out.push(
+      "`grouped` is the hand-written program with one plain ComponentResource per service, for the broker binding and for the event graph: the components switchyard registers, with none of its code " +
+        "(checked: the same custom resources, type and inputs, as switchyard). So grouped / hand is what the components cost, and switchyard / grouped what switchyard's own code costs. " +
+        "Mocks: the whole process (CPU) and the program alone (wall). Engine: `pulumi preview` of a new stack whose provider renders YAML (no cluster); the program process and all processes (CLI, provider).\n\n",
+    );
+    const three = (g: (side: string) => number, fmt: (x: number) => string) => {
+      const [h, gr, sy] = [g("handwritten"), g("grouped"), g("switchyard")];
+      return [`${fmt(h)} / ${fmt(gr)} / ${fmt(sy)}`, ratio(gr, h), ratio(sy, gr), ratio(sy, h)];
+    };
+    const rows: string[][] = [];
+    for (const x of r.grouped) {
+      const f = (field: (y: Run) => number) => (side: string) => med(x.runs, side, field);
+      const comps = (side: string) => {
+        const y = x.runs.find((z) => z.side === side);
+        return y ? String(x.mode === "mocks" ? y.componentResources - 1 : y.summary.create - x.customResources - 1) : "–";
+      };
+      const second = x.mode === "mocks" ? f((y) => y.programMs) : f((y) => y.cpuMs + y.childCpuMs);
+      rows.push([
+        x.mode === "mocks" ? "mocks" : "engine preview",
+        String(x.services),
+        `${comps("handwritten")} / ${comps("grouped")} / ${comps("switchyard")}`,
+        ...three(f((y) => y.cpuMs), ms),
+        ...three(second, ms),
+      ]);
+    }
+    out.push(
+      table(
+        [
+          "run",
+          "services",
+          "components (hand / grouped / sy)",
+          "CPU ms: mocks whole process, engine program process (hand / grouped / sy)",
+          "grouped / hand",
+          "sy / grouped",
+          "sy / hand",
+          "mocks: program ms; engine: all processes CPU ms (hand / grouped / sy)",
+          "grouped / hand",
+          "sy / grouped",
+          "sy / hand",
+        ],
         rows,
       ),
     );

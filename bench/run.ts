@@ -7,8 +7,8 @@
  *
  * Options:
  *   --quick          N = 10 only, one round of everything (a smoke run); results go to .switchyard-bench/results
- *   --only=a,b       parts to run: mocks, engine, deploy, render, registration (default: all)
- *   --rounds=R       rounds of every part (default: mocks 5, engine 3, deploy 1, render 3, registration 3);
+ *   --only=a,b       parts to run: mocks, engine, deploy, render, registration, grouped (default: all)
+ *   --rounds=R       rounds of every part (default: mocks 5, engine 3, deploy 1, render 3, registration 3, grouped 3);
  *                    or per part, e.g. --rounds=deploy:2,mocks:3 (the others keep their default)
  *   --out=DIR        where results.json and results.md go (default: bench/results)
  */
@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { RESULT_PREFIX } from "./harness/measure";
+import { type Program } from "./programs/program";
 import { SERVICES_PER_GROUP } from "./programs/spec";
 import { type Results, markdown } from "./report";
 
@@ -25,8 +26,8 @@ const BUILD = __dirname;
 const STATE = process.env.SWITCHYARD_STATE ?? join(ROOT, ".switchyard-bench");
 const WORK = join(STATE, "work");
 
-type Part = "mocks" | "engine" | "deploy" | "render" | "registration";
-const PARTS: readonly Part[] = ["mocks", "engine", "deploy", "render", "registration"];
+type Part = "mocks" | "engine" | "deploy" | "render" | "registration" | "grouped";
+const PARTS: readonly Part[] = ["mocks", "engine", "deploy", "render", "registration", "grouped"];
 export type Side = "switchyard" | "handwritten";
 
 function parseArgs(argv: readonly string[]) {
@@ -112,24 +113,24 @@ function order<T>(sides: readonly T[], round: number): T[] {
 
 // ------------------------------------------------------------------ mocks --
 
-async function equivalence(services: number): Promise<{ customResources: number; digest: string }> {
+async function equivalence(services: number, other: Program = "handwritten"): Promise<{ customResources: number; digest: string }> {
   const dir = join(WORK, "equivalence");
   mkdirSync(dir, { recursive: true });
-  const file = (s: Side) => join(dir, `${services}-${s}.txt`);
+  const file = (s: Program) => join(dir, `${services}-${s}.txt`);
   const sy = await child("mocks-child.js", ["switchyard", String(services), "--digest", file("switchyard")]);
-  const hw = await child("mocks-child.js", ["handwritten", String(services), "--digest", file("handwritten")]);
+  const hw = await child("mocks-child.js", [other, String(services), "--digest", file(other)]);
   if (sy.digest !== hw.digest || sy.customResources !== hw.customResources) {
     const a = readFileSync(file("switchyard"), "utf8").split("\n");
-    const b = readFileSync(file("handwritten"), "utf8").split("\n");
+    const b = readFileSync(file(other), "utf8").split("\n");
     const onlyA = a.filter((l) => !b.includes(l)).slice(0, 3);
     const onlyB = b.filter((l) => !a.includes(l)).slice(0, 3);
     throw new Error(
-      `EQUIVALENCE FAILED at ${services} services: switchyard registers ${sy.customResources} custom resources, the hand-written program ${hw.customResources}, ` +
-        `and their (type, inputs) differ. Full lists: ${file("switchyard")} and ${file("handwritten")}.\n` +
-        `only switchyard:\n  ${onlyA.map((l) => l.slice(0, 600)).join("\n  ")}\nonly hand-written:\n  ${onlyB.map((l) => l.slice(0, 600)).join("\n  ")}`,
+      `EQUIVALENCE FAILED at ${services} services: switchyard registers ${sy.customResources} custom resources, the ${other} program ${hw.customResources}, ` +
+        `and their (type, inputs) differ. Full lists: ${file("switchyard")} and ${file(other)}.\n` +
+        `only switchyard:\n  ${onlyA.map((l) => l.slice(0, 600)).join("\n  ")}\nonly ${other}:\n  ${onlyB.map((l) => l.slice(0, 600)).join("\n  ")}`,
     );
   }
-  log(`mocks: ${services} services: both programs register the same ${sy.customResources} custom resources (type + inputs, sha256 ${String(sy.digest).slice(0, 12)})`);
+  log(`mocks: ${services} services: switchyard and ${other} register the same ${sy.customResources} custom resources (type + inputs, sha256 ${String(sy.digest).slice(0, 12)})`);
   return { customResources: sy.customResources, digest: sy.digest };
 }
 
@@ -152,17 +153,17 @@ async function mocksPart(sizes: readonly number[], rounds: number, results: Resu
 
 // ----------------------------------------------------------------- engine --
 
-function engine(side: Side, n: number, op: string, stack: string, namespace: string, renderDir?: string) {
+function engine(side: Program, n: number, op: string, stack: string, namespace: string, renderDir?: string) {
   return child("engine-child.js", [side, String(n), op, stack, namespace, ...(renderDir ? [renderDir] : [])]);
 }
 
-const short = (s: Side) => (s === "switchyard" ? "sy" : "hw");
+const short = (s: Program) => ({ switchyard: "sy", handwritten: "hw", grouped: "gr" })[s];
 
 /**
  * Removes what an earlier, killed run may have left under this stack name (its
  * state would turn "a new stack" into an update of the resources already in it).
  */
-function fresh(side: Side, n: number, stack: string) {
+function fresh(side: Program, n: number, stack: string) {
   return engine(side, n, "rm", stack, "unused");
 }
 
@@ -313,6 +314,53 @@ async function registrationPart(units: number, rounds: number, results: Results)
   }
 }
 
+// ---------------------------------------------------------------- grouped --
+
+/**
+ * switchyard against the hand-written program twice: as it is, and with one
+ * plain ComponentResource per service ("grouped", the same components as
+ * switchyard registers, with none of its code). grouped / hand-written is what
+ * the components cost; switchyard / grouped is switchyard's own code. Under
+ * mocks, and in an engine preview whose provider renders YAML (no cluster).
+ */
+async function groupedPart(mockSizes: readonly number[], engineSizes: readonly number[], rounds: number, results: Results): Promise<void> {
+  const programs = ["switchyard", "handwritten", "grouped"] as const;
+  for (const mode of ["mocks", "engine"] as const) {
+    for (const n of mode === "mocks" ? mockSizes : engineSizes) {
+      const eq = await equivalence(n, "grouped");
+      const run = async (side: Program, r: number) => {
+        if (mode === "mocks") return child("mocks-child.js", [side, String(n)]);
+        const stack = `grouped-${short(side)}-${n}-${r}`;
+        const dir = join(WORK, "grouped", side);
+        rmSync(dir, { recursive: true, force: true });
+        try {
+          await fresh(side, n, stack);
+          return await engine(side, n, "preview", stack, "bench", dir);
+        } finally {
+          await engine(side, n, "rm", stack, "unused").catch((e) => log(`could not remove stack ${stack}: ${e}`));
+        }
+      };
+      for (const side of programs) await run(side, -1); // untimed warm-up
+      const runs: Record<string, any>[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const got: Partial<Record<Program, Record<string, any>>> = {};
+        for (const side of order(programs, r)) {
+          const m = await run(side, r);
+          got[side] = m;
+          runs.push({ round: r, ...m, side });
+          const registered = mode === "mocks" ? m.customResources + m.componentResources : m.summary?.create;
+          log(`grouped: ${mode}, ${n} services, round ${r + 1}/${rounds}, ${side}: program process CPU ${Math.round(m.cpuMs)} ms, ${registered} resources registered`);
+        }
+        if (mode === "engine") {
+          sameByType(n, "grouped preview", got.switchyard!, got.handwritten!);
+          sameByType(n, "grouped preview", got.switchyard!, got.grouped!);
+        }
+      }
+      results.grouped.push({ mode, services: n, customResources: eq.customResources, runs });
+    }
+  }
+}
+
 // ------------------------------------------------------------------- main --
 
 async function main(): Promise<void> {
@@ -331,6 +379,7 @@ async function main(): Promise<void> {
     deploy: [],
     render: [],
     registration: [],
+    grouped: [],
   };
   // With --only, the parts not run are kept from the results already in `out` (each part's runs carry their own dates).
   const previous = join(out, "results.json");
@@ -380,6 +429,11 @@ async function main(): Promise<void> {
     if (opt.only.has("registration")) {
       if (!opt.only.has("render") && !needsCluster) await sh("bash", ["scripts/toolchain/build-all.sh", "pulumi", "k8s"]);
       await registrationPart(opt.quick ? 20 : 200, rounds("registration", 3), results);
+    }
+    save();
+    if (opt.only.has("grouped")) {
+      if (!opt.only.has("render") && !opt.only.has("registration") && !needsCluster) await sh("bash", ["scripts/toolchain/build-all.sh", "pulumi", "k8s"]);
+      await groupedPart(sizes([10, 100, 1000]), sizes([10, 100]), rounds("grouped", 3), results);
     }
   } finally {
     await stopCluster();

@@ -1,7 +1,7 @@
 /**
  * One operation of the real Pulumi engine (Automation API, inline program,
  * local file backend), in a fresh process:
- *   node engine-child.js <switchyard|handwritten> <services> <op> <stack> <namespace> [renderDir]
+ *   node engine-child.js <switchyard|handwritten|grouped> <services> <op> <stack> <namespace> [renderDir]
  * op: preview | up | destroy | depth | rm. `preview` creates the stack if it
  * does not exist. With renderDir, the stack's default Kubernetes provider
  * renders YAML into that folder instead of talking to a cluster.
@@ -11,6 +11,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
+import { PROGRAMS, type Program, isProgram, runProgram } from "../programs/program";
 import { appSpec, PROJECT } from "../programs/spec";
 import { emit, selfMetrics } from "./measure";
 import { dependencyDepth } from "./depth";
@@ -18,26 +19,20 @@ import { dependencyDepth } from "./depth";
 const [side, servicesArg, op, stackName, namespace, renderDir] = process.argv.slice(2);
 const services = Number(servicesArg);
 if (
-  (side !== "switchyard" && side !== "handwritten") ||
+  !isProgram(side) ||
   !Number.isInteger(services) ||
   !["preview", "up", "destroy", "depth", "rm"].includes(op ?? "") ||
   !stackName ||
   !namespace
 ) {
-  console.error("usage: engine-child.js <switchyard|handwritten> <services> <preview|up|destroy|depth|rm> <stack> <namespace> [renderDir]");
+  console.error(`usage: engine-child.js <${PROGRAMS.join("|")}> <services> <preview|up|destroy|depth|rm> <stack> <namespace> [renderDir]`);
   process.exit(2);
 }
+const programName: Program = side;
 
 function program(): () => Promise<void> {
   return async () => {
-    const spec = appSpec(services, namespace!);
-    if (side === "switchyard") {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require("../programs/switchyard") as typeof import("../programs/switchyard")).switchyardProgram(spec);
-    } else {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require("../programs/handwritten") as typeof import("../programs/handwritten")).handwrittenProgram(spec);
-    }
+    runProgram(programName, appSpec(services, namespace!));
   };
 }
 

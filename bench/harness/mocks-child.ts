@@ -1,6 +1,6 @@
 /**
  * One program evaluation under Pulumi mocks, in a fresh process:
- *   node mocks-child.js <switchyard|handwritten> <services> [--digest FILE]
+ *   node mocks-child.js <switchyard|handwritten|grouped> <services> [--digest FILE]
  * Loads the Pulumi SDKs, installs mocks that echo inputs (like
  * test/support/mocks.ts), runs the program inside a stack resource, waits for
  * every registration, and prints its metrics. With --digest it also writes
@@ -9,14 +9,16 @@
  */
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import { PROGRAMS, type Program, isProgram, runProgram } from "../programs/program";
 import { emit, selfMetrics } from "./measure";
 
 const [side, servicesArg, flag, digestFile] = process.argv.slice(2);
 const services = Number(servicesArg);
-if ((side !== "switchyard" && side !== "handwritten") || !Number.isInteger(services) || (flag !== undefined && flag !== "--digest")) {
-  console.error("usage: mocks-child.js <switchyard|handwritten> <services> [--digest FILE]");
+if (!isProgram(side) || !Number.isInteger(services) || (flag !== undefined && flag !== "--digest")) {
+  console.error(`usage: mocks-child.js <${PROGRAMS.join("|")}> <services> [--digest FILE]`);
   process.exit(2);
 }
+const program: Program = side;
 
 /** JSON with object keys sorted, so equal inputs give equal text. */
 export function canonical(v: unknown): string {
@@ -69,13 +71,7 @@ async function main(): Promise<void> {
   const { appSpec } = require("../programs/spec") as typeof import("../programs/spec");
   const spec = appSpec(services, "bench");
   await pulumi.runtime.runInPulumiStack(async () => {
-    if (side === "switchyard") {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require("../programs/switchyard") as typeof import("../programs/switchyard")).switchyardProgram(spec);
-    } else {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require("../programs/handwritten") as typeof import("../programs/handwritten")).handwrittenProgram(spec);
-    }
+    runProgram(program, spec);
     return undefined;
   });
   await pulumi.runtime.disconnect();

@@ -20,6 +20,53 @@ function fixedName(kind: Kind, owner: string, logical: string): string {
   return `${logical}-${createHash("sha256").update(key).digest("hex").slice(0, 8)}`;
 }
 
+/**
+ * The `grouped` variant (bench part "grouped") is this same program with one
+ * plain ComponentResource per service (and for the broker binding and the
+ * event graph), as switchyard has: the objects of a service are created with
+ * that component as parent. It prices the components alone, with none of
+ * switchyard's code. `group` is the component objects are created in now.
+ */
+let grouping = false;
+let group: Group | undefined;
+
+/** A plain component, as anyone would write one. */
+class Group extends pulumi.ComponentResource {
+  constructor(
+    kind: string,
+    private readonly groupName: string,
+  ) {
+    super(`bench:index:${kind}`, groupName, {}, {});
+  }
+
+  finish(): void {
+    this.registerOutputs({ name: this.groupName });
+  }
+}
+
+/** `opts` plus the current component as parent, when the program runs grouped. */
+function o(opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
+  return group ? { ...opts, parent: group } : opts;
+}
+
+/**
+ * Runs `build` inside a new component (when grouped), which registers small
+ * outputs last, like switchyard's. Objects a service's code creates outside
+ * `workload`/`autoscaled` (its event Secret, consumer, scaler, route) stay
+ * top-level: where a child hangs does not change what it costs.
+ */
+function grouped<T>(kind: string, name: string, build: () => T): T {
+  if (!grouping || group) return build(); // a nested call joins the component it is in
+  const c = new Group(kind, name);
+  group = c;
+  try {
+    return build();
+  } finally {
+    group = undefined;
+    c.finish();
+  }
+}
+
 const ZONE = "topology.kubernetes.io/zone";
 const HOST = "kubernetes.io/hostname";
 const NS_LABEL = "kubernetes.io/metadata.name";
@@ -154,12 +201,16 @@ interface Workload {
 
 /** ServiceAccount, Secret, Deployment, Service, PDB, ingress and call NetworkPolicies of one service. */
 function workload(s: ServiceSpec): Workload {
+  return grouped(s.kind, s.name, () => workloadObjects(s));
+}
+
+function workloadObjects(s: ServiceSpec): Workload {
   const component = s.kind.toLowerCase();
   const lbl = labels(s.name, component, s.team);
   const meta = (logical: string) => ({ namespace: s.namespace, labels: { ...lbl }, name: fixedName(s.kind, s.name, logical) });
   const selector = { "app.kubernetes.io/name": s.name };
 
-  const sa = new k8s.core.v1.ServiceAccount(`${s.name}-sa`, { metadata: meta(`${s.name}-sa`), automountServiceAccountToken: false });
+  const sa = new k8s.core.v1.ServiceAccount(`${s.name}-sa`, { metadata: meta(`${s.name}-sa`), automountServiceAccountToken: false }, o());
   let secret: k8s.core.v1.Secret | undefined;
   if (s.secretEnv) {
     secret = new k8s.core.v1.Secret(
@@ -169,7 +220,7 @@ function workload(s: ServiceSpec): Workload {
         type: "Opaque",
         stringData: Object.fromEntries(Object.entries(s.secretEnv).map(([k, v]) => [k, pulumi.secret(v)])),
       },
-      { additionalSecretOutputs: ["data", "stringData"] },
+      o({ additionalSecretOutputs: ["data", "stringData"] }),
     );
   }
   const env: Obj[] = [
@@ -201,7 +252,7 @@ function workload(s: ServiceSpec): Workload {
         }),
       },
     },
-    s.dependsOn ? { dependsOn: s.dependsOn } : {},
+    o(s.dependsOn ? { dependsOn: s.dependsOn } : {}),
   );
   const service = s.ports.length
     ? new k8s.core.v1.Service(s.name, {
@@ -213,12 +264,12 @@ function workload(s: ServiceSpec): Workload {
           sessionAffinity: "None",
           ...(s.trafficDistribution ? { trafficDistribution: s.trafficDistribution } : {}),
         },
-      })
+      }, o())
     : undefined;
   new k8s.policy.v1.PodDisruptionBudget(`${s.name}-pdb`, {
     metadata: meta(`${s.name}-pdb`),
     spec: { maxUnavailable: 1, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: "AlwaysAllow" },
-  });
+  }, o());
   new k8s.networking.v1.NetworkPolicy(`${s.name}-ingress`, {
     metadata: meta(`${s.name}-ingress`),
     spec: {
@@ -232,7 +283,7 @@ function workload(s: ServiceSpec): Workload {
           : []),
       ],
     },
-  });
+  }, o());
   for (const c of s.calls ?? []) {
     new k8s.networking.v1.NetworkPolicy(`${s.name}-to-${c.name}`, {
       metadata: { namespace: c.service.metadata.namespace, labels: { ...lbl }, name: fixedName(s.kind, s.name, `${s.name}-to-${c.name}`) },
@@ -246,7 +297,7 @@ function workload(s: ServiceSpec): Workload {
           },
         ],
       },
-    });
+    }, o());
   }
   if (service) {
     new k8s.apiextensions.CustomResource(`${s.name}-monitor`, {
@@ -258,7 +309,7 @@ function workload(s: ServiceSpec): Workload {
         targetLabels: ["switchyard.dev/service", "switchyard.dev/team", "app.kubernetes.io/part-of"],
         endpoints: [{ port: "http", path: "/metrics", interval: "30s", scheme: "http" }],
       },
-    });
+    }, o());
   }
   new k8s.apiextensions.CustomResource(`${s.name}-alerts`, {
     apiVersion: "monitoring.coreos.com/v1",
@@ -267,7 +318,7 @@ function workload(s: ServiceSpec): Workload {
     spec: pulumi.output(s.namespace).apply((namespace) => ({
       groups: [{ name: `switchyard-${s.name}`, rules: alertRules({ ...s.alerts, name: s.name, team: s.team, namespace, deployment: fixedName(s.kind, s.name, s.name), pdb: fixedName(s.kind, s.name, `${s.name}-pdb`) }) }],
     })),
-  });
+  }, o());
   return { deployment, ...(service ? { service } : {}), labels: lbl };
 }
 
@@ -281,6 +332,10 @@ interface HpaSpec {
 
 /** A Deployment scaled by an autoscaling/v2 HPA, with everything `workload` creates. */
 function autoscaled(s: Omit<ServiceSpec, "kind" | "alerts">, hpa: HpaSpec): Workload {
+  return grouped("AutoScaledService", s.name, () => autoscaledObjects(s, hpa));
+}
+
+function autoscaledObjects(s: Omit<ServiceSpec, "kind" | "alerts">, hpa: HpaSpec): Workload {
   const w = workload({ ...s, kind: "AutoScaledService", alerts: { autoscaler: { hpa: fixedName("AutoScaledService", s.name, `${s.name}-hpa`), max: hpa.max } } });
   const utilization = (name: string, averageUtilization: number) => ({ type: "Resource", resource: { name, target: { type: "Utilization", averageUtilization } } });
   new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${s.name}-hpa`, {
@@ -292,11 +347,13 @@ function autoscaled(s: Omit<ServiceSpec, "kind" | "alerts">, hpa: HpaSpec): Work
       metrics: [utilization("cpu", hpa.cpu ?? 70), ...(hpa.memory ? [utilization("memory", hpa.memory)] : [])],
       behavior: { scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Percent", value: 50, periodSeconds: 60 }] } },
     },
-  });
+  }, o());
   return w;
 }
 
-export function handwrittenProgram(spec: AppSpec): void {
+/** With `grouped`, the `grouped` variant described at `grouping`. */
+export function handwrittenProgram(spec: AppSpec, options: { readonly grouped?: boolean } = {}): void {
+  grouping = options.grouped ?? false;
   const ns = new k8s.core.v1.Namespace("bench", {
     metadata: {
       name: spec.namespace,
@@ -309,16 +366,22 @@ export function handwrittenProgram(spec: AppSpec): void {
   const busLabels = { "app.kubernetes.io/name": "bus", "switchyard.dev/component": "natsjetstream", "app.kubernetes.io/part-of": "switchyard-events" };
   const natsPassword = pulumi.secret(NATS_PASSWORD);
   const natsUser = pulumi.output(NATS_USER);
-  const natsCredentials = new k8s.core.v1.Secret(
-    "bus-credentials",
-    { metadata: { namespace, labels: busLabels }, type: "Opaque", stringData: { user: natsUser, password: natsPassword } },
-    { additionalSecretOutputs: ["data", "stringData"] },
-  );
-  const account = new k8s.apiextensions.CustomResource("bus-account", {
-    apiVersion: "jetstream.nats.io/v1beta2",
-    kind: "Account",
-    metadata: { namespace, labels: busLabels },
-    spec: { servers: [NATS_URL], user: { secret: { name: natsCredentials.metadata.name }, user: "user", password: "password" } },
+  const account = grouped("NatsJetStream", "bus", () => {
+    const credentials = new k8s.core.v1.Secret(
+      "bus-credentials",
+      { metadata: { namespace, labels: busLabels }, type: "Opaque", stringData: { user: natsUser, password: natsPassword } },
+      o({ additionalSecretOutputs: ["data", "stringData"] }),
+    );
+    return new k8s.apiextensions.CustomResource(
+      "bus-account",
+      {
+        apiVersion: "jetstream.nats.io/v1beta2",
+        kind: "Account",
+        metadata: { namespace, labels: busLabels },
+        spec: { servers: [NATS_URL], user: { secret: { name: credentials.metadata.name }, user: "user", password: "password" } },
+      },
+      o(),
+    );
   });
   const busNamespace = account.metadata.namespace;
   const natsUrlWithCredentials = pulumi.secret(
@@ -347,7 +410,7 @@ export function handwrittenProgram(spec: AppSpec): void {
         metadata: { namespace: busNamespace, labels: natsObjectLabels(name, "subscription", { "switchyard.dev/topic": topic }) },
         spec: { ...spec, account: account.metadata.name },
       },
-      { dependsOn },
+      o({ dependsOn }),
     );
   /** Per event service: a Secret with the broker URL and credentials, and the env that reads it. */
   const eventsSecret = (name: string, team: string) =>
@@ -358,7 +421,7 @@ export function handwrittenProgram(spec: AppSpec): void {
         type: "Opaque",
         stringData: pulumi.secret({ EVENTS_BROKER_URL: natsUrlWithCredentials, EVENTS_BROKER_USERNAME: natsUser, EVENTS_BROKER_PASSWORD: natsPassword }),
       },
-      { additionalSecretOutputs: ["data", "stringData"] },
+      o({ additionalSecretOutputs: ["data", "stringData"] }),
     );
   const brokerEnv = (secret: k8s.core.v1.Secret): Obj[] => [
     { name: "EVENTS_BROKER_KIND", value: "nats" },
@@ -465,7 +528,7 @@ export function handwrittenProgram(spec: AppSpec): void {
           },
         ],
       },
-    });
+    }, o());
 
     // Events: two streams, a publisher, a KEDA-scaled consumer that dead-letters, the dead letters' reader.
     const orders = stream(n.orders, [`${n.orders}.>`], "168h", "Orders accepted by checkout");
@@ -559,7 +622,7 @@ export function handwrittenProgram(spec: AppSpec): void {
           ],
         },
       },
-      { dependsOn: [fulfilConsumer] },
+      o({ dependsOn: [fulfilConsumer] }),
     );
 
     const auditConsumer = consumer(
@@ -588,4 +651,6 @@ export function handwrittenProgram(spec: AppSpec): void {
       dependsOn: [auditConsumer],
     });
   }
+  // switchyard's EventGraph is one more component, with no children.
+  grouped("EventGraph", "events", () => undefined);
 }
