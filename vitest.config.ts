@@ -1,9 +1,12 @@
+import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     projects: [
       {
+        // The benchmark's programs import the package by name, as a user would; here that is the source.
+        resolve: { alias: { "@switchyard/pulumi": resolve(__dirname, "lib/index.ts") } },
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],

@@ -173,17 +173,20 @@ export function markdown(r: Results): string {
   if (r.render.length) {
     out.push(`\n### Render to YAML without a cluster (median of ${rounds(r.render[0]!.runs)} rounds)\n`);
     out.push(
-      "Pulumi: `pulumi up` of a new stack whose Kubernetes provider has `renderYamlToDirectory` (wall and CPU of the program process plus the CLI and provider it started). " +
+      "Pulumi: `pulumi up` of a new stack whose Kubernetes provider has `renderYamlToDirectory` (wall and CPU of the program process plus the CLI and provider it started), " +
+        "by default (the CLI saves the state after every step) and with `PULUMI_SKIP_CHECKPOINTS=true` (saved once, at the end). " +
         "cdk8s-plus: `app.synth()` of an equivalent application (same objects by kind, its own defaults), whole process.\n\n",
     );
     const rows: string[][] = [];
     for (const x of r.render) {
-      for (const side of ["switchyard", "handwritten", "cdk8s-plus"]) {
+      for (const side of ["switchyard", "handwritten", "switchyard:final-state", "handwritten:final-state", "cdk8s-plus"]) {
         const runs = x.runs.filter((y) => y.side === side);
         if (!runs.length) continue;
+        const [program, mode] = side.split(":");
+        const name = program === "handwritten" ? "hand-written @pulumi/kubernetes" : program === "switchyard" ? "switchyard" : "cdk8s-plus-33";
         rows.push([
           String(x.services),
-          side === "handwritten" ? "hand-written @pulumi/kubernetes" : side === "switchyard" ? "switchyard" : "cdk8s-plus-33",
+          mode ? `${name}, \`PULUMI_SKIP_CHECKPOINTS=true\`` : name,
           String(runs[0]!.objects),
           s1(median(runs.map((y) => y.opMs))),
           s1(median(runs.map((y) => y.cpuMs + y.childCpuMs))),

@@ -253,8 +253,16 @@ function countYamlObjects(dir: string): number {
   return n;
 }
 
+/**
+ * Render sides: both programs through the engine, once as Pulumi runs by
+ * default (the state is saved after every step) and once with
+ * PULUMI_SKIP_CHECKPOINTS=true (saved once, at the end: nothing in a cluster
+ * can be orphaned by a render, so nothing is lost by it); cdk8s-plus.
+ */
+const RENDER_SIDES = ["switchyard", "handwritten", "cdk8s-plus", "switchyard:final-state", "handwritten:final-state"] as const;
+type RenderSide = (typeof RENDER_SIDES)[number];
+
 async function renderPart(sizes: readonly number[], rounds: number, results: Results): Promise<void> {
-  type RenderSide = Side | "cdk8s-plus";
   const warm = join(WORK, "render", "warmup");
   await child("cdk8s-child.js", [String(sizes[0]), warm]);
   for (const side of ["switchyard", "handwritten"] as const) {
@@ -265,19 +273,21 @@ async function renderPart(sizes: readonly number[], rounds: number, results: Res
   for (const n of sizes) {
     const runs: Record<string, any>[] = [];
     for (let r = 0; r < rounds; r++) {
-      for (const side of order<RenderSide>(["switchyard", "handwritten", "cdk8s-plus"], r)) {
-        const dir = join(WORK, "render", `${side}-${n}`);
+      for (const side of order<RenderSide>(RENDER_SIDES, r)) {
+        const dir = join(WORK, "render", `${side.replace(":", "-")}-${n}`);
         rmSync(dir, { recursive: true, force: true });
         mkdirSync(dir, { recursive: true });
         let m: Record<string, any>;
         if (side === "cdk8s-plus") m = await child("cdk8s-child.js", [String(n), dir]);
         else {
-          const stack = `render-${short(side)}-${n}-${r}`;
+          const [program, mode] = side.split(":") as [Side, string | undefined];
+          const env = mode === "final-state" ? { ...process.env, PULUMI_SKIP_CHECKPOINTS: "true" } : process.env;
+          const stack = `render-${short(program)}${mode ? "-final" : ""}-${n}-${r}`;
           try {
-            await fresh(side, n, stack);
-            m = await engine(side, n, "up", stack, "bench", dir);
+            await fresh(program, n, stack);
+            m = await child("engine-child.js", [program, String(n), "up", stack, "bench", dir], env);
           } finally {
-            await engine(side, n, "rm", stack, "unused").catch((e) => log(`could not remove stack ${stack}: ${e}`));
+            await engine(program, n, "rm", stack, "unused").catch((e) => log(`could not remove stack ${stack}: ${e}`));
           }
         }
         const objects = countYamlObjects(dir);

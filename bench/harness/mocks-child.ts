@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { PROGRAMS, type Program, isProgram, runProgram } from "../programs/program";
+import { PROGRAMS, type Program, isProgram, registrationLine, runProgram } from "../programs/program";
 import { emit, selfMetrics } from "./measure";
 
 const [side, servicesArg, flag, digestFile] = process.argv.slice(2);
@@ -19,18 +19,6 @@ if (!isProgram(side) || !Number.isInteger(services) || (flag !== undefined && fl
   process.exit(2);
 }
 const program: Program = side;
-
-/** JSON with object keys sorted, so equal inputs give equal text. */
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (v && typeof v === "object") {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v) ?? "null";
-}
 
 async function main(): Promise<void> {
   const loadStart = performance.now();
@@ -48,7 +36,7 @@ async function main(): Promise<void> {
       newResource(args) {
         if (args.custom === false) components++;
         else custom++;
-        if (digestFile && args.custom !== false) lines.push(`${args.type} ${canonical(args.inputs)}`);
+        if (digestFile && args.custom !== false) lines.push(registrationLine(args.type, args.inputs));
         const state: Record<string, any> = { ...args.inputs };
         if (args.type.startsWith("kubernetes:") && !args.type.startsWith("pulumi:providers")) {
           const md = args.inputs.metadata ?? {};

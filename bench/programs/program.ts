@@ -23,3 +23,24 @@ export function runProgram(program: Program, spec: AppSpec): void {
     (require("./handwritten") as typeof import("./handwritten")).handwrittenProgram(spec, { grouped: program === "grouped" });
   }
 }
+
+/**
+ * One registration as the benchmark compares them: type and canonical JSON of
+ * the inputs (object keys sorted; secrets stay wire secrets, so secretness must
+ * match too).
+ */
+export function registrationLine(type: string, inputs: unknown): string {
+  return `${type} ${canonical(inputs)}`;
+}
+
+/** JSON with object keys sorted, so equal inputs give equal text. */
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object") {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
