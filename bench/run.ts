@@ -153,18 +153,25 @@ async function mocksPart(sizes: readonly number[], rounds: number, results: Resu
 
 // ----------------------------------------------------------------- engine --
 
-function engine(side: Program, n: number, op: string, stack: string, namespace: string, renderDir?: string) {
-  return child("engine-child.js", [side, String(n), op, stack, namespace, ...(renderDir ? [renderDir] : [])]);
+function engine(side: Program, n: number, op: string, stack: string, namespace: string, renderDir?: string, env?: NodeJS.ProcessEnv) {
+  return child("engine-child.js", [side, String(n), op, stack, namespace, ...(renderDir ? [renderDir] : [])], env);
 }
 
 const short = (s: Program) => ({ switchyard: "sy", handwritten: "hw", grouped: "gr" })[s];
 
 /**
- * Removes what an earlier, killed run may have left under this stack name (its
- * state would turn "a new stack" into an update of the resources already in it).
+ * One operation (preview, or up when rendering) on a new stack, removed
+ * afterwards. The stack is removed first as well: an earlier, killed run may
+ * have left state under its name, which would turn "a new stack" into an
+ * update of the resources already in it.
  */
-function fresh(side: Program, n: number, stack: string) {
-  return engine(side, n, "rm", stack, "unused");
+async function onNewStack(side: Program, n: number, op: "preview" | "up", stack: string, namespace: string, renderDir?: string, env?: NodeJS.ProcessEnv) {
+  try {
+    await engine(side, n, "rm", stack, "unused");
+    return await engine(side, n, op, stack, namespace, renderDir, env);
+  } finally {
+    await engine(side, n, "rm", stack, "unused").catch((e) => log(`could not remove stack ${stack}: ${e}`));
+  }
 }
 
 function sameByType(n: number, what: string, a: Record<string, any>, b: Record<string, any>): void {
@@ -184,16 +191,10 @@ async function enginePart(sizes: readonly number[], rounds: number, results: Res
     for (let r = 0; r < rounds; r++) {
       const got: Partial<Record<Side, Record<string, any>>> = {};
       for (const side of order<Side>(["switchyard", "handwritten"], r)) {
-        const stack = `eval-${short(side)}-${n}-${r}`;
-        try {
-          await fresh(side, n, stack);
-          const m = await engine(side, n, "preview", stack, `bench-eval-${short(side)}-${n}`);
-          got[side] = m;
-          runs.push({ round: r, ...m });
-          log(`engine preview: ${n} services, round ${r + 1}/${rounds}, ${side}: ${(m.opMs / 1000).toFixed(1)} s, ${m.customResources} resources`);
-        } finally {
-          await engine(side, n, "rm", stack, "unused").catch((e) => log(`could not remove stack ${stack}: ${e}`));
-        }
+        const m = await onNewStack(side, n, "preview", `eval-${short(side)}-${n}-${r}`, `bench-eval-${short(side)}-${n}`);
+        got[side] = m;
+        runs.push({ round: r, ...m });
+        log(`engine preview: ${n} services, round ${r + 1}/${rounds}, ${side}: ${(m.opMs / 1000).toFixed(1)} s, ${m.customResources} resources`);
       }
       sameByType(n, "real-engine preview", got.switchyard!, got.handwritten!);
     }
@@ -282,13 +283,7 @@ async function renderPart(sizes: readonly number[], rounds: number, results: Res
         else {
           const [program, mode] = side.split(":") as [Side, string | undefined];
           const env = mode === "final-state" ? { ...process.env, PULUMI_SKIP_CHECKPOINTS: "true" } : process.env;
-          const stack = `render-${short(program)}${mode ? "-final" : ""}-${n}-${r}`;
-          try {
-            await fresh(program, n, stack);
-            m = await child("engine-child.js", [program, String(n), "up", stack, "bench", dir], env);
-          } finally {
-            await engine(program, n, "rm", stack, "unused").catch((e) => log(`could not remove stack ${stack}: ${e}`));
-          }
+          m = await onNewStack(program, n, "up", `render-${short(program)}${mode ? "-final" : ""}-${n}-${r}`, "bench", dir, env);
         }
         const objects = countYamlObjects(dir);
         runs.push({ round: r, ...m, side, objects });
@@ -340,15 +335,9 @@ async function groupedPart(mockSizes: readonly number[], engineSizes: readonly n
       const eq = await equivalence(n, "grouped");
       const run = async (side: Program, r: number) => {
         if (mode === "mocks") return child("mocks-child.js", [side, String(n)]);
-        const stack = `grouped-${short(side)}-${n}-${r}`;
         const dir = join(WORK, "grouped", side);
         rmSync(dir, { recursive: true, force: true });
-        try {
-          await fresh(side, n, stack);
-          return await engine(side, n, "preview", stack, "bench", dir);
-        } finally {
-          await engine(side, n, "rm", stack, "unused").catch((e) => log(`could not remove stack ${stack}: ${e}`));
-        }
+        return onNewStack(side, n, "preview", `grouped-${short(side)}-${n}-${r}`, "bench", dir);
       };
       for (const side of programs) await run(side, -1); // untimed warm-up
       const runs: Record<string, any>[] = [];

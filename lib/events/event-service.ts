@@ -83,9 +83,9 @@ export function validateEventService(name: string, args: EventServiceArgs): Prob
   const durables = new Set<string>();
   subs.forEach((s, i) => {
     const prefix = `subscribes[${i}]`;
-    problems.addAll(validateSubscription(s, durableOf(name, s), prefix).list);
-    noteBroker(s.topic, `${prefix}.topic`);
     const durable = durableOf(name, s);
+    problems.addAll(validateSubscription(s, durable, prefix).list);
+    noteBroker(s.topic, `${prefix}.topic`);
     const objectName = subscriptionName(name, s);
     const longest = objectName.length + SUBSCRIPTION_SUFFIX.length + AUTONAME_SUFFIX_LENGTH;
     const room = MAX_NAME_LENGTH - AUTONAME_SUFFIX_LENGTH - SUBSCRIPTION_SUFFIX.length - name.length - 1;
