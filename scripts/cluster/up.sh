@@ -2,7 +2,9 @@
 # Start a local Kubernetes control plane on 127.0.0.1 for the end-to-end tests:
 # etcd, kube-apiserver (RBAC, PodSecurity), kube-controller-manager,
 # kube-scheduler and kwok with three fake Nodes in zones zone-a/b/c, then
-# install the CRDs from $SWITCHYARD_CRDS_DIR (default <repo>/../shared/crds).
+# install the CRDs switchyard's objects use, fetched at pinned versions from the
+# operators' Go modules (scripts/toolchain/fetch-crds.sh), plus Strimzi's when
+# SWITCHYARD_STRIMZI_CRDS_DIR names a folder holding them.
 # Prints the admin kubeconfig path on stdout (logs go to stderr).
 #
 # Idempotent: when the cluster of this state folder is already up and healthy
@@ -11,7 +13,8 @@
 #
 # Environment (all optional):
 #   SWITCHYARD_STATE            state root (cluster in $SWITCHYARD_STATE/cluster)
-#   SWITCHYARD_CRDS_DIR         folder searched for **/*.y*ml CRDs; "" = none
+#   SWITCHYARD_STRIMZI_CRDS_DIR a folder with Strimzi's Kafka CRDs (no registry
+#                               here has them); unset = Kafka objects are not installable
 #   SWITCHYARD_APISERVER_PORT, SWITCHYARD_ETCD_PORT, SWITCHYARD_ETCD_PEER_PORT,
 #   SWITCHYARD_CONTROLLER_MANAGER_PORT, SWITCHYARD_SCHEDULER_PORT
 #                               fixed ports; otherwise free ones are picked once
@@ -26,7 +29,6 @@ set -euo pipefail
 TIMEOUT="${SWITCHYARD_UP_TIMEOUT:-120}"
 SERVICE_CIDR="${SWITCHYARD_SERVICE_CIDR:-10.96.0.0/16}"
 POD_CIDR="${SWITCHYARD_POD_CIDR:-10.244.0.0/16}"
-CRDS_DIR="${SWITCHYARD_CRDS_DIR-$SY_REPO_ROOT/../shared/crds}"
 NODES=(kwok-node-a:zone-a:10.240.0.11 kwok-node-b:zone-b:10.240.0.12 kwok-node-c:zone-c:10.240.0.13)
 
 mkdir -p "$SY_CLUSTER"
@@ -35,12 +37,20 @@ exec 8>"$SY_CLUSTER/.lock"
 flock 8
 
 # ---------------------------------------------------------------- helpers --
+# The CRD folders, "<set>=<folder>" per line; fetching what is missing. A set
+# that cannot be fetched stops up.sh with fetch-crds.sh's message (which names
+# the set, the module version and the fix).
+CRD_SETS="$("$SY_REPO_ROOT/scripts/toolchain/fetch-crds.sh")" || {
+  sy_log "up: the CRDs above could not be obtained; nothing was started"
+  exit 1
+}
 crds_files() {
-  [ -n "$CRDS_DIR" ] && [ -d "$CRDS_DIR" ] || return 0
-  find "$CRDS_DIR" -type f \( -name '*.yaml' -o -name '*.yml' \) | LC_ALL=C sort
+  local line; while IFS= read -r line; do
+    find "${line#*=}" -type f \( -name '*.yaml' -o -name '*.yml' \) | LC_ALL=C sort
+  done <<<"$CRD_SETS"
 }
 crds_hash() {
-  { printf '%s\n' "$CRDS_DIR"; crds_files | xargs -r -d '\n' sha256sum; } | sha256sum | cut -d' ' -f1
+  { printf '%s\n' "$CRD_SETS"; crds_files | xargs -r -d '\n' sha256sum; } | sha256sum | cut -d' ' -f1
 }
 components_stamp() {
   printf 'etcd=%s\nkubernetes=%s\nkwok=%s\nservice_cidr=%s\npod_cidr=%s\n' \
@@ -69,11 +79,8 @@ healthy() {
 apply_crds() {
   local -a files args applied crds
   mapfile -t files < <(crds_files)
-  if [ -n "$CRDS_DIR" ] && [ ! -d "$CRDS_DIR" ]; then
-    sy_log "up: WARNING: no CRD folder at $CRDS_DIR (set SWITCHYARD_CRDS_DIR); none installed"
-  fi
   if [ ${#files[@]} -gt 0 ]; then
-    sy_log "up: applying ${#files[@]} CRD files from $CRDS_DIR"
+    sy_log "up: applying ${#files[@]} CRD files ($(printf '%s' "$CRD_SETS" | sed 's/=.*//' | paste -sd, -))"
     local f o; for f in "${files[@]}"; do args+=(-f "$f"); done
     # Server-side: KEDA's ScaledJob is too large for the last-applied annotation.
     applied="$(sy_kubectl apply --server-side --force-conflicts \

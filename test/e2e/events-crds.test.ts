@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventGraph, EventService, KafkaBroker, NatsJetStream, RabbitMqBroker, Subscription, Topic } from "../../lib";
 import { DEFAULT_KINDS, eventually, getJson, kubectl, labelled, podsOf } from "./support/kube";
 import { ROOT, changes, exportState, inlineStack, leaks } from "./support/stack";
+import { requireStrimziCrds } from "../support/schemas";
 
 /**
  * Kafka (Strimzi) and RabbitMQ (cluster and messaging-topology operators)
@@ -144,6 +145,7 @@ describe("Kafka, RabbitMQ and an in-cluster NATS on the real API server", () => 
   let out: Record<string, any> = {};
 
   it("up: the API server accepts every Strimzi, RabbitMQ, NACK and KEDA object; the NATS StatefulSet becomes ready", async () => {
+    requireStrimziCrds();
     stack = await inlineStack("e2e-events-crds", program());
     const res = await stack.up({ onOutput: log });
     out = Object.fromEntries(Object.entries(res.outputs).map(([k, v]) => [k, v.value]));
@@ -194,12 +196,14 @@ describe("Kafka, RabbitMQ and an in-cluster NATS on the real API server", () => 
   });
 
   it("no changes on preview and refresh after up", async () => {
+    requireStrimziCrds();
     expect(changes((await stack!.preview({ onOutput: log })).changeSummary)).toEqual({});
     expect(changes((await stack!.refresh({ onOutput: log })).summary.resourceChanges)).toEqual({});
     expect(changes((await stack!.preview({ onOutput: log })).changeSummary)).toEqual({});
   });
 
   it("a changed retention and delivery limit update the KafkaTopic, the RabbitMQ Policy and the service in place", async () => {
+    requireStrimziCrds();
     settings.retention = "3d";
     settings.deliveries = 3;
     const res = await stack!.up({ onOutput: log });
@@ -213,6 +217,7 @@ describe("Kafka, RabbitMQ and an in-cluster NATS on the real API server", () => 
   });
 
   it("the stack state holds the generated passwords only encrypted", async () => {
+    requireStrimziCrds();
     // Each broker credential switchyard generated, read back from the Kubernetes Secrets.
     const values = [out.natsSecret, out.settleSecret, out.trackSecret, out.pagerSecret].flatMap(secretValues);
     const passwords = [...new Set(values.filter((v) => /^[A-Za-z0-9]{32}$/.test(v)))];
@@ -226,6 +231,7 @@ describe("Kafka, RabbitMQ and an in-cluster NATS on the real API server", () => 
   });
 
   it("destroy leaves no switchyard object behind", async () => {
+    requireStrimziCrds();
     await stack!.destroy({ onOutput: log });
     destroyed = true;
     await eventually(() => !kubectl(["get", "namespaces", "-o", "name"]).includes(`namespace/${namespace}\n`), 180_000, "the namespace gone");

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as Current from "../../lib";
 import { eventually, getJson, kubectl } from "./support/kube";
 import { ROOT, changes, inlineStack } from "./support/stack";
+import { requireStrimziCrds } from "../support/schemas";
 
 /**
  * Upgrading a deployed stack to this version of switchyard. Until this
@@ -124,6 +125,7 @@ describe(`upgrading a stack deployed with switchyard ${BEFORE}`, () => {
   let before: Record<string, string> = {};
 
   it("up with the previous version: Topic and Subscription components around the broker objects", async () => {
+    requireStrimziCrds();
     stack = await inlineStack("e2e-upgrade", program(previous));
     await stack.up({ onOutput: log });
     const state = (await stack.exportStack()).deployment.resources as { type: string }[];
@@ -139,12 +141,14 @@ describe(`upgrading a stack deployed with switchyard ${BEFORE}`, () => {
   });
 
   it("the current version previews as deleting only the old components", async () => {
+    requireStrimziCrds();
     stack = await inlineStack("e2e-upgrade", program(current), stack!.name);
     const preview = await stack.preview({ onOutput: log });
     expect(changes(preview.changeSummary)).toEqual({ delete: 8 });
   });
 
   it("up with the current version keeps every broker object (same UID); then nothing changes", async () => {
+    requireStrimziCrds();
     const res = await stack!.up({ onOutput: log });
     expect(changes(res.summary.resourceChanges)).toEqual({ delete: 8 });
     const state = (await stack!.exportStack()).deployment.resources as { type: string }[];
@@ -154,6 +158,7 @@ describe(`upgrading a stack deployed with switchyard ${BEFORE}`, () => {
   });
 
   it("destroy removes every broker object", async () => {
+    requireStrimziCrds();
     await stack!.destroy({ onOutput: log });
     await eventually(() => Object.keys(uids()).length === 0 || undefined, 60_000, "no broker objects");
   });

@@ -1,10 +1,39 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
 import { parseAllDocuments } from "yaml";
+import { skipTest } from "./skip";
 
-/** The upstream CRDs kept as test data beside the repository. */
-export const CRDS_DIR = process.env.SWITCHYARD_CRDS_DIR ?? join(__dirname, "..", "..", "..", "shared", "crds");
+const FETCH_CRDS = join(__dirname, "..", "..", "scripts", "toolchain", "fetch-crds.sh");
+
+let sets: Map<string, string> | undefined;
+/**
+ * The upstream CRD folders by set (`keda`, `nack`, ...; `strimzi` only when
+ * SWITCHYARD_STRIMZI_CRDS_DIR names one), fetched at the versions pinned in
+ * scripts/toolchain/versions.env from the operators' Go modules and cached
+ * outside the repository (scripts/toolchain/fetch-crds.sh; warm: milliseconds).
+ */
+export function crdSets(): Map<string, string> {
+  if (sets) return sets;
+  const out = execFileSync("bash", [FETCH_CRDS], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  sets = new Map(out.trim().split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  return sets;
+}
+
+/** Why checks that need Strimzi's Kafka CRDs are skipped when they are absent. */
+export const NEEDS_STRIMZI =
+  "needs Strimzi's Kafka CRDs, which no registry these machines reach serves: set SWITCHYARD_STRIMZI_CRDS_DIR to a folder holding them";
+
+/** Whether Strimzi's Kafka CRDs are available (SWITCHYARD_STRIMZI_CRDS_DIR). */
+export function haveStrimziCrds(): boolean {
+  return crdSets().has("strimzi");
+}
+
+/** Whether a manifest is one of Strimzi's custom resources. */
+export function isStrimzi(m: { apiVersion?: string }): boolean {
+  return typeof m.apiVersion === "string" && m.apiVersion.startsWith("kafka.strimzi.io/");
+}
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -32,7 +61,7 @@ const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true, co
 export function crdSchemaIndex(): Map<string, object> {
   if (crdSchemas) return crdSchemas;
   crdSchemas = new Map();
-  for (const file of walk(CRDS_DIR)) {
+  for (const file of [...crdSets().values()].flatMap(walk)) {
     for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
       const crd = doc.toJS();
       if (crd?.kind !== "CustomResourceDefinition") continue;
@@ -83,6 +112,11 @@ export async function validateManifest(m: Record<string, any>): Promise<string[]
     }
   }
   const validate = crdValidator(`${group}/${version}/${m.kind}`);
-  if (!validate) return [`no CRD schema for ${m.apiVersion} ${m.kind} under ${CRDS_DIR}`];
+  if (!validate) return [`no CRD schema for ${m.apiVersion} ${m.kind} in ${[...crdSets().keys()].join(", ")}`];
   return validate(m) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+}
+
+/** Skips the running test, with the reason, unless Strimzi's Kafka CRDs are available. */
+export function requireStrimziCrds(): void {
+  if (!haveStrimziCrds()) skipTest(NEEDS_STRIMZI);
 }
