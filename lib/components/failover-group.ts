@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { ServiceDefinition } from "../model/workload-args";
+import type { CallerIdentity } from "../model/workload-manifests";
 import {
   type FailoverMemberSpec,
   type FailoverPolicyArgs,
@@ -41,6 +42,11 @@ export interface FailoverMemberOutputs {
   readonly serviceExport?: k8s.apiextensions.CustomResource;
   /** ServiceMonitor and PrometheusRule in the member's cluster; undefined when monitoring is off. */
   readonly monitoring?: MonitoringChildren;
+  /**
+   * The member's pods as a NetworkPolicy of a service they call admits them:
+   * `{ namespace, podLabels }` in the member's cluster (see `CallerIdentity`).
+   */
+  readonly callerIdentity: pulumi.Output<CallerIdentity>;
 }
 
 const TYPE = "switchyard:index:FailoverGroup";
@@ -128,7 +134,7 @@ export class FailoverGroup extends ServiceComponent {
         provider,
       );
       if (watched) this.monitoringTargets.push(watched.target);
-      members.push({ name: m.name, active: m.active, replicas: m.replicas, workload, ...(serviceExport ? { serviceExport } : {}), ...(watched ? { monitoring: watched } : {}) });
+      members.push({ name: m.name, active: m.active, replicas: m.replicas, workload, callerIdentity: workload.callerIdentity, ...(serviceExport ? { serviceExport } : {}), ...(watched ? { monitoring: watched } : {}) });
     }
     this.members = members;
     const active = members[0]!;

@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { CallTarget } from "../model/workload-args";
+import type { CallerIdentity } from "../model/workload-manifests";
 import type { ResolvedWorkload } from "../model/workload-resolve";
 import type { MonitoredWorkload } from "../observability/targets";
 import { BRAND } from "./brand";
+import { callerIdentityOf } from "./workload-resources";
 
 /** The discovery surface every service component exposes (and `calls` consumes). */
 export interface Discovery {
@@ -15,6 +17,7 @@ export interface Discovery {
   readonly port: number;
   readonly podPort: string;
   readonly podSelector: Record<string, string>;
+  readonly callerIdentity: pulumi.Output<CallerIdentity>;
 }
 
 /** Discovery values of a service whose primary port is the first of `r.ports`. */
@@ -32,6 +35,7 @@ export function discovery(r: ResolvedWorkload, service: k8s.core.v1.Service, clu
     port: primary.servicePort,
     podPort: primary.name,
     podSelector: r.selectorLabels,
+    callerIdentity: callerIdentityOf(r, namespace),
   };
 }
 
@@ -53,6 +57,15 @@ export abstract class ServiceComponent extends pulumi.ComponentResource implemen
   declare readonly podPort: string;
   /** Labels selecting this service's pods. */
   declare readonly podSelector: Record<string, string>;
+  /**
+   * Who this service's pods are when they call out: `{ namespace, podLabels }`
+   * (pod labels = the service's selector labels). Give it to the owner of a
+   * service this one calls through a `ServiceRef`, who admits it in their own
+   * NetworkPolicy (`networkPolicy.allowFrom` of a switchyard service, or
+   * `callerIngressRule`), since by default a caller writes nothing in their
+   * namespace. FailoverGroup: the active member's (each member has its own).
+   */
+  declare readonly callerIdentity: pulumi.Output<CallerIdentity>;
   /** What monitoring knows about each of the service's workloads (one per FailoverGroup member); `StackDashboard` shows them. */
   readonly monitoringTargets: pulumi.Output<MonitoredWorkload>[] = [];
 
@@ -64,6 +77,6 @@ export abstract class ServiceComponent extends pulumi.ComponentResource implemen
   /** Sets the discovery fields and registers them, with `extra`, as the component's outputs. */
   protected publish(d: Discovery, extra: Record<string, unknown> = {}): void {
     Object.assign(this, d);
-    this.registerOutputs({ serviceName: d.serviceName, namespace: d.namespace, dnsName: d.dnsName, endpoint: d.endpoint, ...extra });
+    this.registerOutputs({ serviceName: d.serviceName, namespace: d.namespace, dnsName: d.dnsName, endpoint: d.endpoint, callerIdentity: d.callerIdentity, ...extra });
   }
 }

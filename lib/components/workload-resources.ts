@@ -1,10 +1,13 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+// Type-only and used only inside function bodies: the emitted .d.ts must not name
+// `@pulumi/docker`, an optional peer (test/unit/package-consumers.test.ts checks).
 import type * as dockerTypes from "@pulumi/docker";
 import type { ImageBuildArgs, NetworkPeerArgs } from "../model/workload-args";
 import type { ResolvedWorkload } from "../model/workload-resolve";
 import {
+  type CallerIdentity,
   type Manifest,
   type Placement,
   buildCallPolicy,
@@ -21,9 +24,23 @@ import { isImageBuild } from "../model/workload-resolve";
 import type { Problem } from "../model/problems";
 import { summarize } from "../model/problems";
 
+/**
+ * The image built from a build spec: a `docker.Image` of the optional peer
+ * `@pulumi/docker`, typed here by the outputs switchyard documents so that the
+ * published types compile without that package installed. Cast it to
+ * `docker.Image` to reach its other outputs.
+ */
+export interface BuiltImage extends pulumi.CustomResource {
+  /** `<repository>@sha256:<digest>` of the pushed image: what the Deployment runs. */
+  readonly repoDigest: pulumi.Output<string>;
+  /** The image name (repository and tag) it was built and pushed as. */
+  readonly imageName: pulumi.Output<string>;
+}
+
 /** The Kubernetes children of one service (in one cluster). */
 export interface WorkloadChildren {
-  readonly image?: dockerTypes.Image;
+  /** The image built from source; only when `image` is a build spec (FailoverGroup members share one build and omit it). */
+  readonly image?: BuiltImage;
   readonly serviceAccount: k8s.core.v1.ServiceAccount;
   readonly envSecret?: k8s.core.v1.Secret;
   readonly deployment: k8s.apps.v1.Deployment;
@@ -34,6 +51,8 @@ export interface WorkloadChildren {
   readonly route?: k8s.apiextensions.CustomResource;
   /** Resolved image reference (the digest when built). */
   readonly imageRef: pulumi.Input<string>;
+  /** The pods' namespace and labels, for another namespace's owner to admit them (see `CallerIdentity`). */
+  readonly callerIdentity: pulumi.Output<CallerIdentity>;
 }
 
 export interface WorkloadOptions {
@@ -85,8 +104,8 @@ export function throwIfInvalid(type: string, name: string, problems: readonly Pr
   });
 }
 
-/** Creates the `@pulumi/docker` Image for a build spec; only loaded when used. */
-export function buildImage(name: string, build: ImageBuildArgs, parent: pulumi.Resource): dockerTypes.Image {
+/** Creates the `@pulumi/docker` Image for a build spec; the optional peer is loaded only here, when used. */
+export function buildImage(name: string, build: ImageBuildArgs, parent: pulumi.Resource): BuiltImage {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const docker = require("@pulumi/docker") as typeof dockerTypes;
   const registry = build.registry
@@ -113,6 +132,12 @@ export function buildImage(name: string, build: ImageBuildArgs, parent: pulumi.R
   );
 }
 
+/** The `CallerIdentity` of a service's pods running in `namespace`. */
+export function callerIdentityOf(r: ResolvedWorkload, namespace: pulumi.Input<string>): pulumi.Output<CallerIdentity> {
+  const podLabels = { ...r.selectorLabels };
+  return pulumi.output(namespace).apply((ns) => ({ namespace: ns, podLabels }));
+}
+
 /** Creates the children of one service from its resolved description. */
 export function createWorkload(r: ResolvedWorkload, o: WorkloadOptions): WorkloadChildren {
   const child = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({
@@ -121,7 +146,7 @@ export function createWorkload(r: ResolvedWorkload, o: WorkloadOptions): Workloa
     ...extra,
   });
   const def = r.definition;
-  let image: dockerTypes.Image | undefined;
+  let image: BuiltImage | undefined;
   let imageRef: pulumi.Input<string>;
   if (o.imageRef !== undefined) imageRef = o.imageRef;
   else if (isImageBuild(def.image)) {
@@ -177,6 +202,9 @@ export function createWorkload(r: ResolvedWorkload, o: WorkloadOptions): Workloa
   const ingressPolicy = policyManifest
     ? new k8s.networking.v1.NetworkPolicy(`${o.prefix}-ingress`, withStableName(policyManifest, o.scope, `${o.prefix}-ingress`), child())
     : undefined;
+  // Callee-side policies: only for targets that give a pod selector (services of this
+  // stack, and ServiceRefs with `admitCallers`). No caller-side egress policy is needed:
+  // the policies here are ingress-only.
   const callPolicies: k8s.networking.v1.NetworkPolicy[] = [];
   for (const call of r.calls) {
     const m = buildCallPolicy(r, call, namespace);
@@ -198,5 +226,6 @@ export function createWorkload(r: ResolvedWorkload, o: WorkloadOptions): Workloa
     callPolicies,
     ...(route ? { route } : {}),
     imageRef,
+    callerIdentity: callerIdentityOf(r, namespace),
   };
 }

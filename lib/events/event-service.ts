@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { CallTarget, ServiceDefinition } from "../model/workload-args";
-import { buildCallPolicy } from "../model/workload-manifests";
+import { type CallerIdentity, buildCallPolicy } from "../model/workload-manifests";
 import { AUTONAME_SUFFIX_LENGTH, MAX_NAME_LENGTH, checkName } from "../model/names";
 import { Problems, show } from "../model/problems";
 import { validateServiceDefinition } from "../model/workload-validate";
@@ -172,6 +172,11 @@ export class EventService extends pulumi.ComponentResource implements CallTarget
   readonly serviceName: pulumi.Output<string>;
   readonly namespace: pulumi.Output<string>;
   readonly endpoint: pulumi.Output<string>;
+  /**
+   * What another namespace's owner admits to let this service call theirs:
+   * its namespace and pod labels (see `ServiceRef.admitCallers`).
+   */
+  readonly callerIdentity: pulumi.Output<CallerIdentity>;
   readonly podSelector: Record<string, string>;
   /** ServiceMonitor (when the service has a port) and PrometheusRule; undefined when monitoring is off. */
   readonly monitoring?: MonitoringChildren;
@@ -347,7 +352,8 @@ export class EventService extends pulumi.ComponentResource implements CallTarget
       this.namespace = namespace;
       this.endpoint = pulumi.output("");
     }
-    this.registerOutputs({ namespace: this.namespace, broker: broker ? BROKER_TITLES[broker.kind] : "" });
+    this.callerIdentity = this.workload.callerIdentity;
+    this.registerOutputs({ namespace: this.namespace, callerIdentity: this.callerIdentity, broker: broker ? BROKER_TITLES[broker.kind] : "" });
   }
 }
 

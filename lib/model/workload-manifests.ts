@@ -225,8 +225,10 @@ export function peer(p: NetworkPeerArgs): Manifest {
 
 /**
  * The service's own ingress policy: everything is denied except the sources
- * in `allowFrom`, the route's gateway namespace, and callers (who add their
- * own policies, see `buildCallPolicy`).
+ * in `allowFrom`, the route's gateway namespace, and callers of the same
+ * stack (who add their own policies, see `buildCallPolicy`). Callers from
+ * other stacks are admitted through `allowFrom` with their `callerIdentity`.
+ * Ingress only: egress (to callees, the broker, DNS) is left open.
  */
 export function buildIngressPolicy(r: ResolvedWorkload, scrapers?: { readonly peer: NetworkPeerArgs; readonly port: string }): Manifest | undefined {
   if (!r.networkPolicy) return undefined;
@@ -258,8 +260,62 @@ export function buildIngressPolicy(r: ResolvedWorkload, scrapers?: { readonly pe
 }
 
 /**
+ * Who a service's pods are, as a NetworkPolicy in another namespace admits
+ * them: the namespace they run in and the labels selecting them (the
+ * service's selector, `app.kubernetes.io/name=<name>`, stable across
+ * deployments). Every service component exposes it as `callerIdentity`, so
+ * the owner of a service it calls through a `ServiceRef` can admit exactly
+ * these pods. The shape also fits `networkPolicy.allowFrom` of a switchyard
+ * service.
+ */
+export interface CallerIdentity {
+  /** Namespace the caller's pods run in. */
+  readonly namespace: string;
+  /** Labels of the caller's pods (its selector labels). */
+  readonly podLabels: Record<string, string>;
+}
+
+/**
+ * The NetworkPolicy peer that admits exactly a caller's pods: one peer with
+ * both a `podSelector` and a `namespaceSelector`, so both must match (two
+ * peers would admit either).
+ */
+export function callerPeer(caller: { readonly namespace: Input<string>; readonly podLabels: Record<string, string> }): Manifest {
+  return {
+    podSelector: { matchLabels: { ...caller.podLabels } },
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": caller.namespace } },
+  };
+}
+
+/**
+ * An ingress rule admitting a caller's pods to `ports` (TCP; container port
+ * numbers or names), or to every port when `ports` is empty: what the owner of
+ * a called service adds to their own NetworkPolicy instead of letting the
+ * caller write one in their namespace.
+ * @example
+ * // in the callee's stack, with the caller's `callerIdentity` (e.g. from a StackReference):
+ * ingress: [callerIngressRule({ namespace: "shop", podLabels: { "app.kubernetes.io/name": "orders" } }, [8080])]
+ */
+export function callerIngressRule(
+  caller: { readonly namespace: Input<string>; readonly podLabels: Record<string, string> },
+  ports: readonly (number | string)[] = [],
+): Manifest {
+  return {
+    from: [callerPeer(caller)],
+    ...(ports.length ? { ports: ports.map((port) => ({ protocol: "TCP", port })) } : {}),
+  };
+}
+
+/**
  * The policy a caller adds in its callee's namespace: admits exactly the
- * caller's pods to the callee's port. Undefined when the callee's pods are unknown.
+ * caller's pods to the callee's port. Undefined when the target gives no pod
+ * selector: a `ServiceRef` gives one only with `admitCallers: true` (by
+ * default a caller writes nothing in another team's namespace); switchyard
+ * services of the same stack always do, the stack owning both sides.
+ *
+ * The caller needs no egress rule of its own: switchyard's policies are
+ * ingress-only (`policyTypes: ["Ingress"]`), so a caller's egress is not
+ * restricted by them.
  */
 export function buildCallPolicy(r: ResolvedWorkload, call: ResolvedCall, callerNamespace: Input<string>): Manifest | undefined {
   const t = call.target;
@@ -271,17 +327,7 @@ export function buildCallPolicy(r: ResolvedWorkload, call: ResolvedCall, callerN
     spec: {
       podSelector: { matchLabels: { ...t.podSelector } },
       policyTypes: ["Ingress"],
-      ingress: [
-        {
-          from: [
-            {
-              podSelector: { matchLabels: { ...r.selectorLabels } },
-              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": callerNamespace } },
-            },
-          ],
-          ports: [{ protocol: "TCP", port: t.podPort }],
-        },
-      ],
+      ingress: [callerIngressRule({ namespace: callerNamespace, podLabels: r.selectorLabels }, [t.podPort])],
     },
   };
 }

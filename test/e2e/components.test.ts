@@ -28,7 +28,8 @@ describe("AutoScaledService, end to end", () => {
   it("up: the HPA owns the replica count and the controller scales the Deployment to minReplicas", async () => {
     stack = await inlineStack("e2e-autoscaled", async () => {
       const namespace = restrictedNamespace("api").metadata.name;
-      const backend = new ServiceRef({ name: "inventory", namespace, port: 80 });
+      // The stack owns this namespace, so it may write the callee-side policy (`api-to-inventory`).
+      const backend = new ServiceRef({ name: "inventory", namespace, port: 80, admitCallers: true });
       const api = new AutoScaledService(
         "api",
         {
