@@ -6,10 +6,12 @@ export default defineConfig({
     projects: [
       {
         // The benchmark's programs import the package by name, as a user would; here that is the source.
-        resolve: { alias: { "@switchyard/pulumi": resolve(__dirname, "lib/index.ts") } },
+        // The testing entry first: an alias also matches the subpaths of its key.
+        resolve: { alias: { "@switchyard/pulumi/testing": resolve(__dirname, "lib/testing/index.ts"), "@switchyard/pulumi": resolve(__dirname, "lib/index.ts") } },
         test: {
           name: "unit",
-          include: ["test/unit/**/*.test.ts"],
+          // examples/**: the README's testing example runs as written.
+          include: ["test/unit/**/*.test.ts", "examples/**/*.test.ts"],
           environment: "node",
           testTimeout: 30_000,
         },
