@@ -105,7 +105,7 @@ export function cdk8sApp(spec: AppSpec, outdir: string): App {
       ],
     });
     const selector = { matchLabels: { "app.kubernetes.io/name": o.name } };
-    const spread = (key: string, hard: boolean) => ({ maxSkew: 1, topologyKey: key, whenUnsatisfiable: hard ? "DoNotSchedule" : "ScheduleAnyway", labelSelector: selector, matchLabelKeys: ["pod-template-hash"] });
+    const spread = (key: string, hard: boolean) => ({ maxSkew: 1, topologyKey: key, whenUnsatisfiable: hard ? "DoNotSchedule" : "ScheduleAnyway", labelSelector: selector, matchLabelKeys: ["pod-template-hash"], nodeTaintsPolicy: "Honor" });
     const api = ApiObject.of(deployment);
     api.addJsonPatch(
       JsonPatch.add("/spec/template/spec/topologySpreadConstraints", [

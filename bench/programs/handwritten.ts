@@ -151,9 +151,10 @@ function podTemplate(a: PodArgs): Obj {
           whenUnsatisfiable: a.zones ? "DoNotSchedule" : "ScheduleAnyway",
           labelSelector: selector,
           matchLabelKeys: ["pod-template-hash"],
+          nodeTaintsPolicy: "Honor",
           ...(a.zones ? { minDomains: a.zones.length } : {}),
         },
-        { maxSkew: 1, topologyKey: HOST, whenUnsatisfiable: "ScheduleAnyway", labelSelector: selector, matchLabelKeys: ["pod-template-hash"] },
+        { maxSkew: 1, topologyKey: HOST, whenUnsatisfiable: "ScheduleAnyway", labelSelector: selector, matchLabelKeys: ["pod-template-hash"], nodeTaintsPolicy: "Honor" },
       ],
       ...(a.zones
         ? {

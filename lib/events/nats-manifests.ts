@@ -53,6 +53,18 @@ export interface NatsJetStreamArgs {
   readonly networkPolicy?: boolean;
   /** @default "cluster.local" */
   readonly clusterDomain?: string;
+  /**
+   * Node labels the servers' pods must match (e.g. dedicated broker nodes).
+   * @default - any node
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodeselector
+   */
+  readonly nodeSelector?: Record<string, Input<string>>;
+  /**
+   * Taints the servers' pods tolerate.
+   * @default - none
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/
+   */
+  readonly tolerations?: readonly Record<string, Input<string | number>>[];
 }
 
 export const NATS_IMAGE = "nats:2.11.9-alpine";
@@ -143,6 +155,8 @@ export function buildNatsStatefulSet(m: BrokerMeta, a: NatsJetStreamArgs, refs: 
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 60,
+          ...(a.nodeSelector ? { nodeSelector: { ...a.nodeSelector } } : {}),
+          ...(a.tolerations?.length ? { tolerations: a.tolerations.map((t) => ({ ...t })) } : {}),
           securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
           containers: [
             {

@@ -85,6 +85,10 @@ function spreadConstraints(r: ResolvedWorkload, placement: Placement): Manifest[
     whenUnsatisfiable: hard ? "DoNotSchedule" : "ScheduleAnyway",
     labelSelector: selector,
     matchLabelKeys: ["pod-template-hash"],
+    // Zones whose nodes all carry a taint the pod does not tolerate (dedicated
+    // or fake nodes) are not domains it could use: without Honor they count,
+    // and a hard spread waits forever for a replica there.
+    nodeTaintsPolicy: "Honor",
   };
   if (Array.isArray(placement.zones)) zone.minDomains = placement.zones.length;
   return [
@@ -95,6 +99,7 @@ function spreadConstraints(r: ResolvedWorkload, placement: Placement): Manifest[
       whenUnsatisfiable: "ScheduleAnyway",
       labelSelector: selector,
       matchLabelKeys: ["pod-template-hash"],
+      nodeTaintsPolicy: "Honor",
     },
   ];
 }

@@ -73,6 +73,19 @@ describe.each([true, false])("brokers (preview=%s)", (preview) => {
     expect(unsecret(find("kubernetes:core/v1:Secret", "nats-credentials").inputs.stringData).user).toBe("app");
   });
 
+  it("NatsJetStream in the cluster: nodeSelector and tolerations reach the servers' pods", async () => {
+    new NatsJetStream("nats", {
+      namespace: "events",
+      nodeSelector: { "node-role/brokers": "true" },
+      tolerations: [{ key: "dedicated", operator: "Equal", value: "brokers", effect: "NoSchedule" }],
+    });
+    await settle();
+    const pod = find("kubernetes:apps/v1:StatefulSet", "nats").inputs.spec.template.spec;
+    expect(pod.nodeSelector).toEqual({ "node-role/brokers": "true" });
+    expect(pod.tolerations).toEqual([{ key: "dedicated", operator: "Equal", value: "brokers", effect: "NoSchedule" }]);
+    if (!preview) await expectValidManifests(registrations);
+  });
+
   it("NatsJetStream bound to an existing server: credentials Secret and Account only", async () => {
     const nats = new NatsJetStream("nats", {
       namespace: "events",

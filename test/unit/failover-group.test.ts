@@ -32,6 +32,7 @@ describe.each([true, false])("FailoverGroup (preview=%s)", (preview) => {
       minDomains: 3,
       labelSelector: { matchLabels: { "app.kubernetes.io/name": "checkout" } },
       matchLabelKeys: ["pod-template-hash"],
+      nodeTaintsPolicy: "Honor",
     });
     expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
       { matchExpressions: [{ key: "topology.kubernetes.io/zone", operator: "In", values: ["zone-a", "zone-b", "zone-c"] }] },
