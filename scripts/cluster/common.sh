@@ -18,6 +18,8 @@ SY_ETCD_DIR="$(sy_bin_dir etcd "$ETCD_VERSION")"
 SY_K8S_DIR="$(sy_bin_dir kubernetes "$KUBERNETES_VERSION")"
 SY_KWOK_DIR="$(sy_bin_dir kwok "$KWOK_VERSION")"
 SY_KUBECTL="$SY_K8S_DIR/kubectl"
+# Cluster add-ons run as host processes (CoreDNS, metrics-server).
+SY_ADDONS_BIN="$SWITCHYARD_CACHE/bin"
 SY_KUBECONFIG="$SY_CLUSTER/kubeconfig"
 # Start order; down.sh stops them in reverse.
 # shellcheck disable=SC2034  # used by up.sh and down.sh
@@ -42,7 +44,7 @@ sy_pid_is_ours() {
   local -a argv
   # builtins only (no fork): this runs on up.sh's fast path
   mapfile -d '' argv 2>/dev/null <"/proc/$1/cmdline" || return 1
-  [ ${#argv[@]} -gt 0 ] && [[ "${argv[*]}" == *"$SY_CLUSTER/"* ]]
+  [ ${#argv[@]} -gt 0 ] && [[ "${argv[*]}" == *"$SY_CLUSTER/"* || "${argv[*]}" == *"$SY_RUN/"* ]]
 }
 
 # sy_stray_pids -> pids of processes of our binaries that belong to this
@@ -57,7 +59,8 @@ sy_stray_pids() {
     exe="$(readlink "$d/exe" 2>/dev/null)" || continue
     exe="${exe% (deleted)}"   # the binary was rebuilt while it ran
     case "$exe" in
-      "$SY_ETCD_DIR/etcd"|"$SY_K8S_DIR"/kube-*|"$SY_KWOK_DIR/kwok") printf '%s\n' "$pid" ;;
+      "$SY_ETCD_DIR/etcd"|"$SY_K8S_DIR"/kube-*|"$SY_K8S_DIR/kubelet"|"$SY_KWOK_DIR/kwok"|"$SY_ADDONS_BIN"/coredns-*/coredns|"$SY_ADDONS_BIN"/metrics-server-*/metrics-server) printf '%s\n' "$pid" ;;
+      /usr/bin/containerd|/usr/bin/containerd-shim-runc-v2) printf '%s\n' "$pid" ;;
     esac
   done
   return 0
@@ -75,3 +78,10 @@ sy_curl() {
 }
 
 sy_kubectl() { "$SY_KUBECTL" --kubeconfig "$SY_KUBECONFIG" "$@"; }
+
+# The real nodes (containerd, kubelet, kube-proxy) and their add-ons (CoreDNS,
+# metrics-server): see nodes.sh and addons.sh.
+# shellcheck source=scripts/cluster/addons.sh
+. "$(dirname "${BASH_SOURCE[0]}")/addons.sh"
+# shellcheck source=scripts/cluster/nodes.sh
+. "$(dirname "${BASH_SOURCE[0]}")/nodes.sh"

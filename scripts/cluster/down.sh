@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Stop the local control plane started by up.sh for this state folder:
-# every process named by a pid file (its whole process group), then any
-# leftover process of our binaries whose command line points into this
-# cluster folder. Fails if anything is still running afterwards.
+# Stop the local cluster started by up.sh for this state folder: the real
+# nodes' pods (through their kubelets), every process named by a pid file (its
+# whole process group), then any leftover process of our binaries whose command
+# line points into this cluster folder; then remove what the real nodes left on
+# the host (nodes.sh: sy_nodes_sweep). Fails if anything is still running.
 #
 # Usage: down.sh [--purge]    --purge also removes $SWITCHYARD_STATE/cluster
 #                             (PKI, etcd data, kubeconfig, logs)
@@ -55,6 +56,9 @@ stop_groups() {
   sleep 0.3
 }
 
+# Pods on the real nodes first, through their kubelets (while the API server runs).
+sy_nodes_down
+
 # Processes to stop: those the pid files name, plus leftovers (a crashed
 # up.sh, a lost pid file) found by binary and folder. Stopped in three
 # waves so no API server waits on a client and none runs without etcd:
@@ -62,7 +66,9 @@ stop_groups() {
 declare -A wave=()   # pid -> 1|2|3
 declare -A label=()  # pid -> name
 stopped=()
-for c in "${SY_COMPONENTS[@]}"; do
+components=()
+for f in "$SY_CLUSTER"/run/*.pid; do [ -e "$f" ] && components+=("$(basename "$f" .pid)"); done
+for c in "${components[@]}"; do
   if pid="$(sy_pid "$c")"; then label[$pid]="$c"; stopped+=("$c"); fi
 done
 for pid in $(sy_stray_pids); do
@@ -85,14 +91,17 @@ for w in 1 2 3; do
   done
   [ ${#batch[@]} -eq 0 ] || stop_groups "${batch[@]}"
 done
-for c in "${SY_COMPONENTS[@]}"; do rm -f "$SY_CLUSTER/run/$c.pid"; done
+for c in "${components[@]}"; do rm -f "$SY_CLUSTER/run/$c.pid"; done
+# What the real nodes left on the host: containers, cgroups, mounts, network
+# namespaces, iptables rules, bridges, sysctls.
+sy_nodes_sweep
 
 left="$(sy_stray_pids)"
 if [ -n "$left" ]; then
   sy_log "down: still running: $(echo "$left" | tr '\n' ' ')"
   exit 1
 fi
-rm -f "$SY_CLUSTER/run/components.env" "$SY_CLUSTER/run/crds.sha256"
+rm -f "$SY_CLUSTER/run/components.env" "$SY_CLUSTER/run/crds.sha256" "$SY_CLUSTER/run/images.env"
 if [ ${#stopped[@]} -eq 0 ]; then sy_log "down: nothing was running"; else sy_log "down: stopped ${stopped[*]}"; fi
 
 if [ "$purge" = 1 ]; then

@@ -20,7 +20,12 @@
 #                               fixed ports; otherwise free ones are picked once
 #                               and kept in ports.env while they stay free
 #   SWITCHYARD_SERVICE_CIDR     default 10.96.0.0/16
-#   SWITCHYARD_POD_CIDR         pod IPs kwok hands out, default 10.244.0.0/16
+#   SWITCHYARD_POD_CIDR         pod IPs kwok hands out, default 10.244.0.0/17
+#                               (the real nodes' pods get 10.244.128.0/17)
+#   SWITCHYARD_REAL_NODES       real nodes (containerd + kubelet) next to the
+#                               kwok ones: 0 to 3, default 2 (zones a and b);
+#                               with any, the kwok nodes are tainted
+#                               kwok.x-k8s.io/node=fake:NoSchedule
 #   SWITCHYARD_UP_TIMEOUT       seconds to wait for each readiness step (120)
 set -euo pipefail
 # shellcheck source=scripts/cluster/common.sh
@@ -28,7 +33,7 @@ set -euo pipefail
 
 TIMEOUT="${SWITCHYARD_UP_TIMEOUT:-120}"
 SERVICE_CIDR="${SWITCHYARD_SERVICE_CIDR:-10.96.0.0/16}"
-POD_CIDR="${SWITCHYARD_POD_CIDR:-10.244.0.0/16}"
+POD_CIDR="${SWITCHYARD_POD_CIDR:-10.244.0.0/17}"
 NODES=(kwok-node-a:zone-a:10.240.0.11 kwok-node-b:zone-b:10.240.0.12 kwok-node-c:zone-c:10.240.0.13)
 
 mkdir -p "$SY_CLUSTER"
@@ -53,14 +58,14 @@ crds_hash() {
   { printf '%s\n' "$CRD_SETS"; crds_files | xargs -r -d '\n' sha256sum; } | sha256sum | cut -d' ' -f1
 }
 components_stamp() {
-  printf 'etcd=%s\nkubernetes=%s\nkwok=%s\nservice_cidr=%s\npod_cidr=%s\n' \
-    "$SY_ETCD_DIR" "$SY_K8S_DIR" "$SY_KWOK_DIR" "$SERVICE_CIDR" "$POD_CIDR"
+  printf 'etcd=%s\nkubernetes=%s\nkwok=%s\nservice_cidr=%s\npod_cidr=%s\nreal_nodes=%s\n' \
+    "$SY_ETCD_DIR" "$SY_K8S_DIR" "$SY_KWOK_DIR" "$SERVICE_CIDR" "$POD_CIDR" "$SY_REAL_COUNT"
 }
 
 # healthy -> every process alive, API server ready, all nodes Ready, same
 # binaries as asked for now.
 healthy() {
-  local c; for c in "${SY_COMPONENTS[@]}"; do sy_pid "$c" >/dev/null || return 1; done
+  local c; for c in "${SY_COMPONENTS[@]}" $(sy_node_components); do sy_pid "$c" >/dev/null || return 1; done
   [ -f "$SY_CLUSTER/ports.env" ] && [ -f "$SY_KUBECONFIG" ] || return 1
   local url="" k v
   while IFS='=' read -r k v; do [ "$k" = SWITCHYARD_APISERVER_URL ] && url="$v"; done <"$SY_CLUSTER/ports.env"
@@ -72,7 +77,9 @@ healthy() {
   local ready
   ready="$(sy_curl "$url/api/v1/nodes?labelSelector=type%3Dkwok" 2>/dev/null \
     | tr -d '[:space:]' | grep -o '"type":"Ready","status":"True"' | wc -l)" || return 1
-  [ "$ready" -ge "${#NODES[@]}" ]
+  [ "$ready" -ge "${#NODES[@]}" ] || return 1
+  [ "$SY_REAL_COUNT" = 0 ] || [ "$(sy_curl "$url/api/v1/nodes?labelSelector=switchyard.dev%2Fnode%3Dreal" 2>/dev/null \
+    | tr -d '[:space:]' | grep -o '"type":"Ready","status":"True"' | wc -l)" -ge "$SY_REAL_COUNT" ]
 }
 
 # apply_crds: server-side apply of every CRD file, then wait for Established.
@@ -103,6 +110,14 @@ if healthy; then
     sy_log "up: the CRD files changed"
     apply_crds
   fi
+  if [ "$SY_REAL_COUNT" -gt 0 ]; then
+    images="$("$SY_REPO_ROOT/scripts/toolchain/build-images.sh")"
+    if [ "$images" != "$(cat "$SY_CLUSTER/run/images.env" 2>/dev/null)" ]; then
+      sy_log "up: importing the rebuilt images into the real nodes"
+      sy_nodes_import "$images"
+      printf '%s\n' "$images" >"$SY_CLUSTER/run/images.env"
+    fi
+  fi
   printf '%s\n' "$SY_KUBECONFIG"
   exit 0
 fi
@@ -119,6 +134,7 @@ for b in "$SY_ETCD_DIR/etcd" "$SY_K8S_DIR/kube-apiserver" "$SY_K8S_DIR/kube-cont
          "$SY_K8S_DIR/kube-scheduler" "$SY_KUBECTL" "$SY_KWOK_DIR/kwok"; do
   [ -x "$b" ] || { sy_log "up: missing $b"; exit 1; }
 done
+[ "$SY_REAL_COUNT" = 0 ] || "$SY_REPO_ROOT/scripts/toolchain/install-runtime.sh"
 for tool in openssl curl ss setsid flock; do
   command -v "$tool" >/dev/null || { sy_log "up: $tool is required"; exit 1; }
 done
@@ -241,7 +257,10 @@ new_cert apiserver-etcd-client "/CN=kube-apiserver-etcd-client" client
 new_cert admin "/O=system:masters/CN=switchyard-admin" client
 new_cert controller-manager "/CN=system:kube-controller-manager" client
 new_cert scheduler "/CN=system:kube-scheduler" client
-# kwok plays every kubelet and the pods' lifecycle; it gets full rights.
+# The API server's client certificate for the kubelets (logs, exec, metrics proxy).
+new_cert kube-apiserver-kubelet-client "/CN=kube-apiserver-kubelet-client" client
+new_cert kube-proxy "/CN=system:kube-proxy" client
+# kwok plays the kubelet of the fake nodes and their pods' lifecycle; full rights.
 new_cert kwok "/O=system:masters/CN=kwok-controller" client
 if [ ! -s "$PKI/sa.key" ] || [ ! -s "$PKI/sa.pub" ]; then
   rm -f "$PKI/sa.key"
@@ -339,6 +358,11 @@ start kube-apiserver "$SY_K8S_DIR/kube-apiserver" \
   --etcd-certfile="$PKI/apiserver-etcd-client.crt" --etcd-keyfile="$PKI/apiserver-etcd-client.key" \
   --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
   --client-ca-file="$PKI/ca.crt" \
+  --kubelet-client-certificate="$PKI/kube-apiserver-kubelet-client.crt" \
+  --kubelet-client-key="$PKI/kube-apiserver-kubelet-client.key" \
+  --kubelet-certificate-authority="$PKI/ca.crt" \
+  --kubelet-preferred-address-types=InternalIP,Hostname \
+  --enable-aggregator-routing=true \
   --authorization-mode=Node,RBAC \
   --enable-admission-plugins=NodeRestriction,PodSecurity \
   --allow-privileged=true \
@@ -368,6 +392,7 @@ start kube-controller-manager "$SY_K8S_DIR/kube-controller-manager" \
   --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
   --service-cluster-ip-range="$SERVICE_CIDR" \
   --controllers='*' \
+  --node-monitor-grace-period=20s \
   --profiling=false
 SCHED_KC="$SY_CLUSTER/kubeconfigs/scheduler.kubeconfig"
 start kube-scheduler "$SY_K8S_DIR/kube-scheduler" \
@@ -382,7 +407,7 @@ for f in "$SY_KWOK_DIR"/stages/*.yaml; do printf -- '---\n'; cat "$f"; done >"$S
 sy_log "up: starting kwok"
 start kwok "$SY_KWOK_DIR/kwok" \
   --kubeconfig="$SY_CLUSTER/kubeconfigs/kwok.kubeconfig" --config="$SY_CLUSTER/kwok.yaml" \
-  --manage-all-nodes=true --node-lease-duration-seconds=40 --cidr="$POD_CIDR"
+  --manage-nodes-with-label-selector=type=kwok --node-lease-duration-seconds=40 --cidr="$POD_CIDR"
 
 healthz() { curl -fsSk --max-time 3 "https://$SY_HOST:$1/healthz" | grep -q '^ok$'; }
 wait_alive kube-controller-manager "kube-controller-manager /healthz" healthz "${PORT[kcm]}"
@@ -392,6 +417,11 @@ alive kwok
 # ------------------------------------------------------------------ nodes --
 nodes_yaml="$SY_CLUSTER/nodes.yaml"
 : >"$nodes_yaml"
+# With real nodes, the fake ones take only pods that tolerate them (kwok's
+# own convention), so a real image never lands where no container runs.
+kwok_taint() {
+  [ "$SY_REAL_COUNT" = 0 ] || printf 'spec:\n  taints:\n  - {key: kwok.x-k8s.io/node, value: fake, effect: NoSchedule}'
+}
 for n in "${NODES[@]}"; do
   IFS=: read -r name zone ip <<<"$n"
   cat >>"$nodes_yaml" <<EOF
@@ -411,6 +441,7 @@ metadata:
   annotations:
     node.alpha.kubernetes.io/ttl: "0"
     kwok.x-k8s.io/node: fake
+$(kwok_taint)
 status:
   addresses:
   - type: InternalIP
@@ -432,10 +463,22 @@ for n in "${NODES[@]}"; do
 done
 # Ready is not enough for the scheduler until the not-ready taint is gone.
 no_taints() {
-  [ -z "$(sy_kubectl get nodes -l type=kwok -o jsonpath='{.items[*].spec.taints}')" ]
+  ! sy_kubectl get nodes -l type=kwok -o jsonpath='{.items[*].spec.taints[*].key}' | grep -q 'node.kubernetes.io/'
 }
 wait_alive kube-controller-manager "node taints to clear" no_taints
 wait_alive kube-controller-manager "ServiceAccount default/default" sy_kubectl get serviceaccount default -n default
+
+# ------------------------------------------------------------- real nodes --
+if [ "$SY_REAL_COUNT" -gt 0 ]; then
+  images="$("$SY_REPO_ROOT/scripts/toolchain/build-images.sh")"
+  sy_nodes_up "$images"
+  printf '%s\n' "$images" >"$SY_CLUSTER/run/images.env"
+  sy_addons_up
+else
+  # No metrics-server without real nodes: an APIService left from a run with
+  # them would make API discovery fail.
+  sy_kubectl delete apiservice v1beta1.metrics.k8s.io --ignore-not-found >/dev/null
+fi
 
 # ------------------------------------------------------------------- CRDs --
 apply_crds

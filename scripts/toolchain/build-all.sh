@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build (or find cached) the Go-built tools, all at once:
 #   build-all.sh            Pulumi CLI+host+provider, Kubernetes+etcd+kwok, NATS+NACK, promtool,
-#                           kube-state-metrics+prometheus-nats-exporter
-#   build-all.sh pulumi k8s only those (names: pulumi k8s nats promtool exporters)
+#                           kube-state-metrics+prometheus-nats-exporter, CoreDNS+metrics-server
+#   build-all.sh pulumi k8s only those (names: pulumi k8s nats promtool exporters addons)
 # The builds run concurrently: a cold build spends much of its time fetching
 # modules and linking on one core, so two cores stay busy only when several
 # builds overlap (measured: see NOTES.md). Each build keeps its own lock and
@@ -14,12 +14,12 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/lib.sh"
 
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(pulumi k8s nats promtool exporters)
+[ ${#want[@]} -gt 0 ] || want=(pulumi k8s nats promtool exporters addons)
 pids=() names=()
 for t in "${want[@]}"; do
   case "$t" in
-    pulumi|k8s|nats|promtool|exporters) ;;
-    *) sy_log "build-all: unknown tool '$t' (pulumi|k8s|nats|promtool|exporters)"; exit 2 ;;
+    pulumi|k8s|nats|promtool|exporters|addons) ;;
+    *) sy_log "build-all: unknown tool '$t' (pulumi|k8s|nats|promtool|exporters|addons)"; exit 2 ;;
   esac
   bash "$here/build-$t.sh" >/dev/null &
   pids+=($!) names+=("$t")

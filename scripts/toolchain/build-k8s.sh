@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the local Kubernetes control plane from the Go module proxy:
 #   etcd            go.etcd.io/etcd/server/v3 @ v$ETCD_VERSION
-#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
+#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,
+#   kubelet, kube-proxy (the real nodes)
 #                   k8s.io/kubernetes @ v$KUBERNETES_VERSION
 #   kwok            sigs.k8s.io/kwok/cmd/kwok @ v$KWOK_VERSION
 # Binaries land in $SWITCHYARD_CACHE/bin/<tool>-<version>/ (see lib.sh); a
@@ -20,7 +21,7 @@ set -euo pipefail
 # shellcheck source=scripts/toolchain/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-K8S_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+K8S_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy)
 ETCD_DIR="$(sy_bin_dir etcd "$ETCD_VERSION")"
 K8S_DIR="$(sy_bin_dir kubernetes "$KUBERNETES_VERSION")"
 KWOK_DIR="$(sy_bin_dir kwok "$KWOK_VERSION")"
@@ -98,7 +99,7 @@ build_kubernetes() {
   sy_have kubernetes "$KUBERNETES_VERSION" "${K8S_BINS[@]}" && return 0
   local v="v$KUBERNETES_VERSION" major minor
   major="$(ver_major "$v")"; minor="$(ver_minor "$v")"
-  sy_log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $v"
+  sy_log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet, kube-proxy $v"
   local work="$SWITCHYARD_CACHE/build/kubernetes-$KUBERNETES_VERSION"
   rm -rf "$work"; mkdir -p "$work"
   # The upstream go.mod, as the proxy serves it.
@@ -128,6 +129,8 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
 )
 EOF
   local date; date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -141,7 +144,8 @@ EOF
   (cd "$work" && go mod tidy && \
     go build -trimpath -ldflags "$ld" -o "$TMP_ROOT/" \
       k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
+      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl \
+      k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy)
   install_bins kubernetes "$KUBERNETES_VERSION" "$TMP_ROOT" "${K8S_BINS[@]}"
 }
 

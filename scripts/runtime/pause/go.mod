@@ -1,0 +1,3 @@
+module switchyard.local/scripts/runtime/pause
+
+go 1.25
