@@ -20,11 +20,15 @@ env_setup() {
 case "${1:-up}" in
   up)
     [ -d node_modules/@pulumi/pulumi ] || npm install --no-audit --no-fund
-    bash scripts/toolchain/build-all.sh pulumi k8s
+    bash scripts/toolchain/build-all.sh pulumi k8s addons
     bash scripts/cluster/up.sh
     npm run --silent build
     env_setup
     pulumi stack select --create "$stack" >/dev/null
+    # The reference application's image, built from examples/app and imported
+    # into the real nodes by cluster:up.
+    image="$(sed -n 's/^app=//p' "$SWITCHYARD_STATE/cluster/run/images.env")"
+    pulumi config set image "$image" --stack "$stack"
     pulumi up --yes --stack "$stack"
     ns="$(pulumi stack output namespaceName --stack "$stack")"
     echo
@@ -37,6 +41,13 @@ case "${1:-up}" in
     echo "== Pods and their zones =="
     kubectl get pods -n "$ns" -o custom-columns='POD:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status,NODE:.spec.nodeName' --sort-by=.spec.nodeName
     kubectl get nodes -L topology.kubernetes.io/zone
+    echo
+    echo "== Answered requests (from this host, through web's Service and kube-proxy) =="
+    web_ip="$(kubectl get services -n "$ns" -l app.kubernetes.io/name=web -o jsonpath='{.items[0].spec.clusterIP}')"
+    for path in / /call/catalog /call/checkout /call/catalog /call/checkout; do
+      printf 'GET web%-15s -> ' "$path"
+      curl -sS --max-time 5 "http://$web_ip:8080$path" || echo "(no answer)"
+    done
     if pulumi stack output eventDiagram --stack "$stack" >/dev/null 2>&1; then
       echo
       echo "== Event flow (Mermaid) =="

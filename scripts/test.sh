@@ -30,6 +30,8 @@ step() { # step NAME CMD... : a check that counts as one test
 if [ "${tiers[0]}" = unit ]; then
   step typecheck npm run --silent typecheck
   step lint npm run --silent lint
+  # The reference application (Go): vet and its unit tests.
+  step reference-app bash -c 'cd examples/app && GOTOOLCHAIN=local CGO_ENABLED=0 go vet ./... && GOTOOLCHAIN=local CGO_ENABLED=0 go test ./...'
   step single-pulumi-sdk bash -c '[ "$(npm ls @pulumi/pulumi --all --parseable 2>/dev/null | sort -u | wc -l)" = 1 ]'
 fi
 for tier in "${tiers[@]}"; do

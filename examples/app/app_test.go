@@ -268,3 +268,13 @@ func equalJSON(a, b any) bool {
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }
+
+func TestStatusField(t *testing.T) {
+	status := "Name:\tapp\nUid:\t65532\t65532\t65532\t65532\nNoNewPrivs:\t1\n"
+	if got := statusField(status, "NoNewPrivs"); got != "1" {
+		t.Fatalf("NoNewPrivs = %q", got)
+	}
+	if got := statusField(status, "Missing"); got != "" {
+		t.Fatalf("Missing = %q", got)
+	}
+}

@@ -19,6 +19,9 @@
 //   - GET /healthz: readiness. 200 while serving, 503 once shutdown started,
 //     so the Pod leaves its Service's endpoints before the server stops.
 //   - GET /livez: liveness. 200 while the process runs.
+//   - GET /runtime: the process's sandbox as it sees it: uid, gid, groups,
+//     whether / and /tmp are writable, NoNewPrivs (switchyard's restricted
+//     defaults: 65532, read-only root, writable /tmp, no privilege escalation).
 //   - GET /metrics: Prometheus text format: http_requests_total{path,code},
 //     http_request_duration_seconds{path}, app_info, and the Go and process
 //     collectors.

@@ -50,6 +50,7 @@ func (a *app) handler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "alive"})
 	})
 	mux.Handle("GET /metrics", a.metrics.handler())
+	mux.HandleFunc("GET /runtime", a.handleRuntime)
 	roles[a.cfg.Role].routes(a, mux)
 	return a.instrument(mux)
 }

@@ -1,17 +1,20 @@
 /**
- * The example stack: a small shop.
- *   web (AutoScaledService, exposed through an HTTPRoute) calls catalog and checkout;
- *   catalog (AutoScaledService) scales on CPU;
- *   checkout (FailoverGroup) runs across three zones with hard spreading;
+ * The example stack: a small shop, every service a container of the reference
+ * application (examples/app: one Go program whose role is chosen by APP_ROLE).
+ *   web (AutoScaledService, exposed through an HTTPRoute) calls catalog and checkout
+ *     through the CATALOG_URL and CHECKOUT_URL switchyard injects (GET /call/catalog);
+ *   catalog (AutoScaledService) scales on CPU (GET /work?ms=N burns CPU);
+ *   checkout (FailoverGroup) runs across the cluster's zones with hard spreading and calls catalog;
  *   order-relay (EventService) publishes checkout's orders to the `orders` topic of a
  *   NATS JetStream server, and fulfillment consumes them durably, scaled by KEDA on its
  *   backlog, with dead letters audited; the event graph is exported as Mermaid and AsyncAPI.
  *   Every service is monitored (ServiceMonitor + PrometheusRule derived from what it
  *   declares; stack config `switchyard:monitoring` sets defaults, e.g. the `release`
  *   label kube-prometheus-stack selects on), and the stack has a Grafana dashboard.
- * Config: `namespace` (default "shop"), `imageTag` (every image's tag),
- * `maxReplicas` (autoscaling ceiling), `cacheTtlSeconds`, `paymentApiKey` (secret),
- * `zones` (JSON list, default ["zone-a","zone-b","zone-c"]),
+ * Config: `image` (required: the reference application's image; `npm run demo` builds it
+ * and sets it), `appVersion` (what GET / reports, default "1.0.0"), `namespace` (default
+ * "shop"), `maxReplicas` (autoscaling ceiling), `cacheTtlSeconds`, `paymentApiKey`
+ * (secret), `zones` (JSON list; default every zone of the cluster),
  * `natsUrl` (an existing JetStream server, default nats://nats.messaging.svc.cluster.local:4222).
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -19,9 +22,15 @@ import * as k8s from "@pulumi/kubernetes";
 import { AutoScaledService, EventGraph, EventService, FailoverGroup, NatsJetStream, StackDashboard, Subscription, Topic } from "@switchyard/pulumi";
 
 const config = new pulumi.Config();
-const tag = config.get("imageTag") ?? "1.0.0";
+const image = config.require("image");
 const maxReplicas = config.getNumber("maxReplicas") ?? 6;
-const zones = config.getObject<string[]>("zones") ?? ["zone-a", "zone-b", "zone-c"];
+const zones = config.getObject<string[]>("zones") ?? "all";
+/** What every container of the reference application gets: its role and what it reports. */
+const app = (role: "api" | "caller", service: string) => ({
+  APP_ROLE: role,
+  SERVICE_NAME: service,
+  APP_VERSION: config.get("appVersion") ?? "1.0.0",
+});
 
 // Every pod must pass Pod Security "restricted": switchyard's defaults do.
 const ns = new k8s.core.v1.Namespace("shop", {
@@ -36,34 +45,37 @@ const ns = new k8s.core.v1.Namespace("shop", {
 const namespace = ns.metadata.name;
 
 const catalog = new AutoScaledService("catalog", {
-  image: `ghcr.io/switchyard-examples/catalog:${tag}`,
+  image,
   port: 8080,
   healthPath: "/healthz",
   namespace,
   team: "catalog",
   partOf: "shop",
-  env: { CACHE_TTL_SECONDS: config.get("cacheTtlSeconds") ?? "60" },
+  env: { ...app("api", "catalog"), CACHE_TTL_SECONDS: config.get("cacheTtlSeconds") ?? "60" },
   autoscaling: { minReplicas: 2, maxReplicas, cpuUtilization: 70 },
 });
 
 const checkout = new FailoverGroup("checkout", {
   service: {
-    image: `ghcr.io/switchyard-examples/checkout:${tag}`,
+    image,
     port: 8080,
+    healthPath: "/healthz",
     namespace,
+    env: app("caller", "checkout"),
     team: "payments",
     partOf: "shop",
     calls: [catalog],
     secretEnv: { PAYMENT_API_KEY: config.getSecret("paymentApiKey") ?? pulumi.secret("local-demo-key") },
   },
   zones,
-  availableZones: ["zone-a", "zone-b", "zone-c"],
 });
 
 const web = new AutoScaledService("web", {
-  image: `ghcr.io/switchyard-examples/web:${tag}`,
+  image,
   port: 8080,
+  healthPath: "/healthz",
   namespace,
+  env: app("caller", "web"),
   team: "storefront",
   partOf: "shop",
   calls: [catalog, checkout],
@@ -87,7 +99,8 @@ const orders = new Topic("orders", {
 });
 const deadOrders = new Topic("orders-dlq", { broker: bus, deadLetterFor: orders, retention: { maxAge: "14d" } });
 new EventService("order-relay", {
-  image: `ghcr.io/switchyard-examples/order-relay:${tag}`,
+  image,
+  env: app("api", "order-relay"),
   namespace,
   team: "payments",
   partOf: "shop",
@@ -95,7 +108,8 @@ new EventService("order-relay", {
   description: "Relays checkout's outbox to the orders topic",
 });
 new EventService("fulfillment", {
-  image: `ghcr.io/switchyard-examples/fulfillment:${tag}`,
+  image,
+  env: app("api", "fulfillment"),
   namespace,
   team: "logistics",
   partOf: "shop",

@@ -24,4 +24,7 @@ exporters="$(bash "$root/scripts/toolchain/build-exporters.sh")"
 SWITCHYARD_KUBE_STATE_METRICS="$(printf '%s\n' "$exporters" | sed -n 's/^kube-state-metrics=//p')/kube-state-metrics"
 SWITCHYARD_NATS_EXPORTER="$(printf '%s\n' "$exporters" | sed -n 's/^prometheus-nats-exporter=//p')/prometheus-nats-exporter"
 export SWITCHYARD_KUBE_STATE_METRICS SWITCHYARD_NATS_EXPORTER
+# The reference application's image on the real nodes (cluster:up built and imported it).
+SWITCHYARD_APP_IMAGE="$(sed -n 's/^app=//p' "$SWITCHYARD_STATE/cluster/run/images.env" 2>/dev/null || true)"
+export SWITCHYARD_APP_IMAGE
 env -0

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { AutoScaledService, FailoverGroup, ServiceRef } from "../../lib";
 import { eventually, getJson, labelled, podsOf } from "./support/kube";
 import { changes, exportState, inlineStack, leaks } from "./support/stack";
+import { ON_FAKE_NODES } from "./support/placement";
 
 const log = (s: string) => process.env.SWITCHYARD_E2E_VERBOSE && process.stdout.write(s);
 const stacks: Stack[] = [];
@@ -34,6 +35,7 @@ describe("AutoScaledService, end to end", () => {
         "api",
         {
           image: `ghcr.io/acme/api:${settings.tag}`,
+          ...ON_FAKE_NODES,
           port: 8080,
           namespace,
           calls: [backend],
@@ -88,7 +90,7 @@ describe("FailoverGroup, end to end", () => {
   it("zones: replicas spread over all three zones; losing a zone leaves serving replicas", async () => {
     const stack = await inlineStack("e2e-failover-zones", async () => {
       const namespace = restrictedNamespace("pay").metadata.name;
-      const g = new FailoverGroup("payments", { service: { image: "ghcr.io/acme/pay:1", port: 8080, namespace }, zones: ["zone-a", "zone-b", "zone-c"], replicas: 6 });
+      const g = new FailoverGroup("payments", { service: { image: "ghcr.io/acme/pay:1", ...ON_FAKE_NODES, port: 8080, namespace }, zones: ["zone-a", "zone-b", "zone-c"], replicas: 6 });
       return { namespace, service: g.serviceName };
     });
     stacks.push(stack);
@@ -116,7 +118,7 @@ describe("FailoverGroup, end to end", () => {
         return { name: m, active: m === active, provider: new k8s.Provider(`cluster-${m}`, { namespace: ns.metadata.name }, { dependsOn: [ns] }), ns: ns.metadata.name };
       });
       const g = new FailoverGroup("orders", {
-        service: { image: "ghcr.io/acme/orders:1", port: 8080 },
+        service: { image: "ghcr.io/acme/orders:1", ...ON_FAKE_NODES, port: 8080 },
         replicas: 3,
         standbyReplicas: 1,
         exportService: true,

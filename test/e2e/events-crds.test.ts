@@ -7,6 +7,7 @@ import { EventGraph, EventService, KafkaBroker, NatsJetStream, RabbitMqBroker, S
 import { DEFAULT_KINDS, eventually, getJson, kubectl, labelled, podsOf } from "./support/kube";
 import { ROOT, changes, exportState, inlineStack, leaks } from "./support/stack";
 import { requireStrimziCrds } from "../support/schemas";
+import { ON_FAKE_NODES } from "./support/placement";
 
 /**
  * Kafka (Strimzi) and RabbitMQ (cluster and messaging-topology operators)
@@ -56,7 +57,7 @@ function program() {
   return async () => {
     const ns = new k8s.core.v1.Namespace("brokers", { metadata: { name: namespace, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
     const opts = { dependsOn: [ns] };
-    const common = { image: IMAGE, namespace: ns.metadata.name };
+    const common = { image: IMAGE, ...ON_FAKE_NODES, namespace: ns.metadata.name };
 
     // Kafka through Strimzi: KRaft Kafka + node pool, topics, a KafkaUser per service, retry topics.
     const kafka = new KafkaBroker("kafka", { namespace: ns.metadata.name, storage: { size: "5Gi" } }, opts);
@@ -83,7 +84,7 @@ function program() {
     new Subscription("shipments-dlq-audit", { topic: shipmentsDlq, description: "Operators inspect dead letters" });
 
     // NATS JetStream run in the cluster: StatefulSet (3 servers), Services, PDB, generated credentials.
-    const nats = new NatsJetStream("nats", { namespace: ns.metadata.name, storage: { size: "1Gi", storageClassName: storageClass } }, opts);
+    const nats = new NatsJetStream("nats", { namespace: ns.metadata.name, ...ON_FAKE_NODES, storage: { size: "1Gi", storageClassName: storageClass } }, opts);
     const alerts = new Topic("alerts", { broker: nats, subjects: ["alerts.>"] });
     new EventService("monitor", { ...common, publishes: [alerts] }, opts);
     const pager = new EventService("pager", { ...common, subscribes: [{ topic: alerts }], scaling: { maxReplicas: 2 } }, opts);

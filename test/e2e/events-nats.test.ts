@@ -8,6 +8,7 @@ import { EventGraph, EventService, NatsJetStream, Subscription, Topic, maxDelive
 import { DEFAULT_KINDS, eventually, getJson, kubectl, labelled } from "./support/kube";
 import { NACK_KINDS, type NatsServer, type Started, natsBinaries, releaseNackFinalizers, startNack, startNatsServer, until } from "./support/nats";
 import { changes, exportState, inlineStack, leaks } from "./support/stack";
+import { ON_FAKE_NODES } from "./support/placement";
 
 /**
  * The NATS path for real: a nats-server with JetStream and NACK's
@@ -57,11 +58,12 @@ function program(srv: NatsServer) {
       description: "Orders placed at checkout",
     });
     const dlq = new Topic("orders-dlq", { broker: bus, deadLetterFor: orders, retention: { maxAge: "1d" } });
-    const checkout = new EventService("checkout", { image: IMAGE, namespace: nsName, publishes: [{ topic: orders, subjects: ["orders.created"] }] }, { dependsOn: [ns] });
+    const checkout = new EventService("checkout", { image: IMAGE, ...ON_FAKE_NODES, namespace: nsName, publishes: [{ topic: orders, subjects: ["orders.created"] }] }, { dependsOn: [ns] });
     const fulfil = new EventService(
       "fulfil",
       {
         image: IMAGE,
+        ...ON_FAKE_NODES,
         namespace: nsName,
         subscribes: [
           { topic: orders, durableName: "fulfil", filter: "orders.created", ackWait: "1s", maxDeliveries: settings.maxDeliveries, backoff: settings.backoff, deadLetter: dlq },

@@ -1,6 +1,7 @@
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, getJson, labelled, podsOf } from "./support/kube";
+import { getJson as httpJson, traffic } from "./support/http";
 import { changes, exampleStack, exportState, leaks } from "./support/stack";
 
 const SECRET = "pk_live_switchyard_e2e_5f3c9a";
@@ -34,8 +35,11 @@ describe("the example stack through the real engine and API server", () => {
       }, 180_000, `${svc} pods Ready`);
       expect(pods.length).toBeGreaterThanOrEqual(2);
     }
-    // FailoverGroup: one ready replica in each zone.
-    expect(new Set(podsOf(ns, "checkout").map((p) => p.zone))).toEqual(new Set(["zone-a", "zone-b", "zone-c"]));
+    // FailoverGroup (zones "all"): a ready replica in each zone that has real nodes, none on the fake ones.
+    const realZones = new Set(getJson(["get", "nodes", "-l", "switchyard.dev/node=real"]).items.map((n: any) => n.metadata.labels["topology.kubernetes.io/zone"]));
+    expect(realZones.size).toBeGreaterThanOrEqual(2);
+    expect(new Set(podsOf(ns, "checkout").map((p) => p.zone))).toEqual(realZones);
+    expect(podsOf(ns, "checkout").every((p) => p.node.startsWith("real-"))).toBe(true);
     // The HPAs own the replica counts of the Deployments they target.
     const hpas = getJson(["get", "hpa", "-n", ns]).items;
     expect(hpas.map((h: any) => h.spec.scaleTargetRef.name.replace(/-[a-z0-9]{8}$/, "")).sort()).toEqual(["catalog", "web"]);
@@ -66,6 +70,56 @@ describe("the example stack through the real engine and API server", () => {
     expect(scaled.map((o: any) => o.spec.triggers[0].type)).toEqual(["nats-jetstream"]);
     expect(res.outputs.eventDiagram!.value).toContain("fulfillment");
     expect(getJson(["get", "httproutes.gateway.networking.k8s.io", "-n", ns]).items).toHaveLength(1);
+  });
+
+  /** `http://<ClusterIP>:8080` of a service of the stack (the host reaches ClusterIPs through kube-proxy). */
+  const urlOf = (service: string) => {
+    const svc = getJson(["get", "services", "-n", ns, "-l", `app.kubernetes.io/name=${service}`]).items[0];
+    return `http://${svc.spec.clusterIP}:${svc.spec.ports[0].port}`;
+  };
+  const readyPods = async (service: string, n: number) =>
+    eventually(() => {
+      const p = podsOf(ns, service).filter((x) => x.ready);
+      return p.length >= n ? p : undefined;
+    }, 180_000, `${n} ready ${service} pods`);
+
+  it("every service's containers run with switchyard's restricted defaults (non-root, read-only root, writable /tmp)", async () => {
+    for (const svc of ["catalog", "web", "checkout"]) {
+      const sandbox = await httpJson(`${urlOf(svc)}/runtime`);
+      expect({ svc, ...sandbox, groups: undefined }).toEqual({
+        svc, uid: 65532, gid: 65532, groups: undefined, rootWritable: false, rootWriteError: "read-only file system", tmpWritable: true, noNewPrivs: true,
+      });
+    }
+    // The pod specs say the same, and every container of the stack is running for real (no fake node).
+    for (const pod of getJson(["get", "pods", "-n", ns]).items) {
+      expect(pod.spec.nodeName).toMatch(/^real-/);
+      expect(pod.status.containerStatuses.every((c: any) => c.state.running && c.containerID.startsWith("containerd://"))).toBe(true);
+    }
+  });
+
+  it("a caller reaches its callee through the URL switchyard injected (cluster DNS + ClusterIP)", async () => {
+    const catalogPods = new Set((await readyPods("catalog", 2)).map((p) => p.name));
+    const answer = await httpJson(`${urlOf("web")}/call/catalog`);
+    const out = await stack.outputs();
+    expect(answer.via).toBe(out.services!.value.catalog.endpoint);
+    expect(answer.via).toMatch(/^http:\/\/catalog-[0-9a-f]{8}\.[a-z0-9-]+\.svc\.cluster\.local:8080$/);
+    expect(answer.status).toBe(200);
+    expect(catalogPods.has(answer.body.pod)).toBe(true);
+    // checkout (a FailoverGroup) calls catalog too, by the same mechanism.
+    const viaCheckout = await httpJson(`${urlOf("web")}/call/checkout`);
+    expect(viaCheckout.status).toBe(200);
+    expect(viaCheckout.body.service).toBe("checkout");
+  });
+
+  it("requests spread over every replica of a service", async () => {
+    const pods = new Set((await readyPods("catalog", 2)).map((p) => p.name));
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 60 && seen.size < pods.size; i++) {
+      const a = await httpJson(`${urlOf("web")}/call/catalog`);
+      seen.set(a.body.pod, (seen.get(a.body.pod) ?? 0) + 1);
+    }
+    log(`catalog answers by pod: ${JSON.stringify([...seen])}\n`);
+    expect(new Set(seen.keys())).toEqual(pods);
   });
 
   it("every service is monitored: ServiceMonitors, PrometheusRules and the dashboard are accepted by the API server", async () => {
@@ -101,19 +155,30 @@ describe("the example stack through the real engine and API server", () => {
     expect(changes(again.changeSummary)).toEqual({});
   });
 
-  it("image tag, env and scaling bounds change in place: updates, no replacements", async () => {
-    await stack.setConfig("imageTag", { value: "1.1.0" });
+  it("a version, env and scaling bounds change in place under continuous traffic: rolling updates, no replacements, no failed request", async () => {
+    await stack.setConfig("appVersion", { value: "1.1.0" });
     await stack.setConfig("cacheTtlSeconds", { value: "120" });
     await stack.setConfig("maxReplicas", { value: "8" });
     const preview = await stack.preview({ onOutput: log });
     const planned = changes(preview.changeSummary);
     expect(planned.replace ?? 0).toBe(0);
     expect(planned.update).toBeGreaterThanOrEqual(5); // 3 Deployments + 2 HPAs
+    // Traffic through web to catalog while both roll (preStop, readiness, maxUnavailable: 0).
+    const load = traffic(`${urlOf("web")}/call/catalog`, { podOf: (b) => b?.body?.pod });
+    const t0 = Date.now();
     const res = await stack.up({ onOutput: log });
+    // The rollouts finish after `up` returns only if the provider did not wait; wait for the new version everywhere.
+    await eventually(async () => (await httpJson(`${urlOf("web")}/call/catalog`)).body.version === "1.1.0", 120_000, "catalog at 1.1.0");
+    await new Promise((r) => setTimeout(r, 3000));
+    const seen = await load.stop();
+    log(`rollout under traffic: ${seen.ok} ok, ${seen.failed} failed in ${Date.now() - t0} ms; ${JSON.stringify(seen.failures)}\n`);
+    expect(seen.failures).toEqual([]);
+    expect(seen.ok).toBeGreaterThan(50);
     const done = changes(res.summary.resourceChanges);
     expect(done).toEqual({ update: planned.update });
-    const images = getJson(["get", "deployments", "-n", ns]).items.map((d: any) => d.spec.template.spec.containers[0].image);
-    expect(images.every((i: string) => i.endsWith(":1.1.0"))).toBe(true);
+    const versions = getJson(["get", "deployments", "-n", ns]).items.map((d: any) => d.spec.template.spec.containers[0].env.find((e: any) => e.name === "APP_VERSION")?.value);
+    expect(versions.every((v: string) => v === "1.1.0")).toBe(true);
+    expect((await httpJson(`${urlOf("web")}/`)).version).toBe("1.1.0");
     expect(getJson(["get", "hpa", "-n", ns]).items.map((h: any) => h.spec.maxReplicas)).toEqual([8, 8]);
     const after = await stack.preview({ onOutput: log });
     expect(changes(after.changeSummary)).toEqual({});

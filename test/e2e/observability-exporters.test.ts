@@ -12,6 +12,7 @@ import { eventually, kubectl, labelled, podsOf } from "./support/kube";
 import { type NatsServer, type Started, natsBinaries, releaseNackFinalizers, startNack, startNatsServer, until } from "./support/nats";
 import { type SourcedSelector, deployedQueries, evalComparison, selectorsOf } from "./support/queries";
 import { inlineStack } from "./support/stack";
+import { ON_FAKE_NODES } from "./support/placement";
 
 /**
  * The alert and dashboard queries switchyard generates select series that the
@@ -105,12 +106,12 @@ describe("kube-state-metrics publishes every series the workload alerts and dash
       const ns = restrictedNamespace(namespace);
       const api = new AutoScaledService(
         "api",
-        { image: IMAGE, port: 8080, namespace: ns.metadata.name, autoscaling: { minReplicas: declared.minReplicas, maxReplicas: declared.maxReplicas } },
+        { image: IMAGE, ...ON_FAKE_NODES, port: 8080, namespace: ns.metadata.name, autoscaling: { minReplicas: declared.minReplicas, maxReplicas: declared.maxReplicas } },
         { dependsOn: [ns] },
       );
       const pay = new FailoverGroup(
         "payments",
-        { service: { image: IMAGE, port: 8080, namespace: ns.metadata.name }, zones: ["zone-a", "zone-b", "zone-c"], replicas: declared.zonalReplicas },
+        { service: { image: IMAGE, ...ON_FAKE_NODES, port: 8080, namespace: ns.metadata.name }, zones: ["zone-a", "zone-b", "zone-c"], replicas: declared.zonalReplicas },
         { dependsOn: [ns] },
       );
       new StackDashboard("ksm", { namespace: ns.metadata.name, services: [api, pay] });
@@ -291,6 +292,7 @@ describe("prometheus-nats-exporter publishes every JetStream series the event al
         "fulfil",
         {
           image: IMAGE,
+          ...ON_FAKE_NODES,
           namespace: ns.metadata.name,
           subscribes: [{ topic: orders, durableName: "fulfil", filter: "orders.created", ackWait: "10m", maxDeliveries: 3, deadLetter: dlq }],
           scaling,

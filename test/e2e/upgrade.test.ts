@@ -10,6 +10,7 @@ import type * as Current from "../../lib";
 import { eventually, getJson, kubectl } from "./support/kube";
 import { ROOT, changes, inlineStack } from "./support/stack";
 import { requireStrimziCrds } from "../support/schemas";
+import { ON_FAKE_NODES } from "./support/placement";
 
 /**
  * Upgrading a deployed stack to this version of switchyard. Until this
@@ -52,7 +53,7 @@ function program(lib: Lib) {
   return async () => {
     const ns = new k8s.core.v1.Namespace("upgrade", { metadata: { name: namespace } });
     const opts = { dependsOn: [ns] };
-    const common = { image: IMAGE, namespace };
+    const common = { image: IMAGE, ...ON_FAKE_NODES, namespace };
 
     const nats = new lib.NatsJetStream("bus", { namespace, existing: { url: "nats://nats.messaging:4222", monitoringEndpoint: "nats.messaging:8222" } }, opts);
     const orders = new lib.Topic("orders", { broker: nats, subjects: ["orders.>"] }, opts);

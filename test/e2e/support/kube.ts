@@ -36,12 +36,12 @@ export const DEFAULT_KINDS = [
 ];
 
 /** Waits until `check` returns a truthy value (polling); returns it. */
-export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 120_000, what = "condition"): Promise<T> {
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 120_000, what = "condition"): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
-      const v = check();
+      const v = await check();
       if (v) return v;
     } catch (e) {
       last = e;

@@ -17,7 +17,12 @@ export async function inlineStack(project: string, program: PulumiFn, stackName 
 /** A uniquely named stack of the example project at the repository root. */
 export async function exampleStack(): Promise<Stack> {
   const stackName = `e2e-example-${randomBytes(3).toString("hex")}`;
-  return LocalWorkspace.createOrSelectStack({ stackName, workDir: ROOT }, { envVars: envVars() });
+  const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: ROOT }, { envVars: envVars() });
+  // The reference application's image, built and imported into the real nodes by cluster:up.
+  const image = process.env.SWITCHYARD_APP_IMAGE;
+  if (!image) throw new Error("SWITCHYARD_APP_IMAGE is not set: scripts/e2e/prepare.sh exports it");
+  await stack.setConfig("image", { value: image });
+  return stack;
 }
 
 function envVars(): Record<string, string> {
