@@ -8,6 +8,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export SWITCHYARD_STATE="${SWITCHYARD_BENCH_STATE:-$root/.switchyard-bench}"
+# The deploy figures are of the control plane and fake nodes (the bench's
+# made-up images cannot run), as in every earlier result.
+export SWITCHYARD_REAL_NODES="${SWITCHYARD_REAL_NODES:-0}"
 mkdir -p "$SWITCHYARD_STATE"
 
 [ -d node_modules/@pulumi/pulumi ] || npm install --no-audit --no-fund

@@ -47,7 +47,20 @@ sy_nodes_up() {
     command -v "$tool" >/dev/null || { sy_log "up: $tool is missing (bash scripts/toolchain/install-runtime.sh installs it)"; return 1; }
   done
   [ -x /usr/lib/cni/bridge ] || { sy_log "up: the CNI plugins are missing (bash scripts/toolchain/install-runtime.sh)"; return 1; }
+  # One cluster with real nodes per host: their bridges, addresses and DNS
+  # listeners are fixed.
+  local other pid
+  for other in /run/switchyard-*/; do
+    [ -d "$other" ] && [ "${other%/}" != "$SY_RUN" ] || continue
+    for pid in $(pgrep -f "^containerd --config .*/nodes/real-" 2>/dev/null); do
+      if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--config $(cat "$other/state-folder" 2>/dev/null)/"; then
+        sy_log "up: the real nodes of another cluster run on this host ($(cat "$other/state-folder" 2>/dev/null)); stop it first (SWITCHYARD_STATE=<its state folder> npm run cluster:down), or start this one with SWITCHYARD_REAL_NODES=0"
+        return 1
+      fi
+    done
+  done
   mkdir -p "$SY_NODES_DIR" "$SY_RUN"
+  printf '%s' "$SY_CLUSTER" >"$SY_RUN/state-folder"
 
   # Host settings the kubelet and the bridge plugin change: saved once.
   if [ ! -f "$SY_NODES_DIR/sysctl.saved" ]; then

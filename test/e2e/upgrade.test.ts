@@ -144,14 +144,24 @@ describe(`upgrading a stack deployed with switchyard ${BEFORE}`, () => {
   it("the current version previews as deleting only the old components", async () => {
     requireStrimziCrds();
     stack = await inlineStack("e2e-upgrade", program(current), stack!.name);
-    const preview = await stack.preview({ onOutput: log });
-    expect(changes(preview.changeSummary)).toEqual({ delete: 8 });
+    const updated: string[] = [];
+    const preview = await stack.preview({
+      onOutput: log,
+      onEvent: (e) => {
+        const m = e.resourcePreEvent?.metadata;
+        if (m?.op === "update") updated.push(m.type);
+      },
+    });
+    // The 7 event services' Deployments update in place: since 1bccf59 the topology spread
+    // honours node taints (nodeTaintsPolicy: Honor). Nothing is replaced.
+    expect(changes(preview.changeSummary)).toEqual({ delete: 8, update: 7 });
+    expect(new Set(updated)).toEqual(new Set(["kubernetes:apps/v1:Deployment"]));
   });
 
   it("up with the current version keeps every broker object (same UID); then nothing changes", async () => {
     requireStrimziCrds();
     const res = await stack!.up({ onOutput: log });
-    expect(changes(res.summary.resourceChanges)).toEqual({ delete: 8 });
+    expect(changes(res.summary.resourceChanges)).toEqual({ delete: 8, update: 7 });
     const state = (await stack!.exportStack()).deployment.resources as { type: string }[];
     expect(state.filter((r) => r.type === "switchyard:index:Topic" || r.type === "switchyard:index:Subscription")).toEqual([]);
     expect(uids()).toEqual(before);
