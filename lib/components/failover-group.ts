@@ -8,6 +8,7 @@ import {
   buildServiceExport,
   planFailover,
   validateFailover,
+  zonalDisruptionBudget,
 } from "../model/failover";
 import { checkName } from "../model/names";
 import { Problems } from "../model/problems";
@@ -79,7 +80,8 @@ export class FailoverGroup extends ServiceComponent {
 
   constructor(name: string, args: FailoverGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfInvalid(TYPE, name, validateFailoverGroup(name, args).list);
-    const r = resolveWorkload(name, "failovergroup", args.service);
+    const budget = args.service.disruptionBudget === undefined ? zonalDisruptionBudget(args, args.members) : undefined;
+    const r = resolveWorkload(name, "failovergroup", budget ? { ...args.service, disruptionBudget: budget } : args.service);
     const monitoring = effectiveMonitoring(TYPE, name, args.service.monitoring, r);
     const scrapers = scrapersOf(monitoring);
     super(TYPE, name, opts);

@@ -66,6 +66,21 @@ export function planFailover(policy: FailoverPolicyArgs, members: readonly Failo
   };
 }
 
+/**
+ * The default disruption budget of a group spread hard over named zones: one
+ * zone's worth of replicas, so a whole zone can be drained. Its evicted
+ * replicas cannot be scheduled anywhere else (the spread pins them to their
+ * zone), so with `maxUnavailable: 1` the drain of a zone holding two or more
+ * would wait forever. `undefined` (the service default) with `zones: "all"`,
+ * whose zone count is not known, and across clusters.
+ */
+export function zonalDisruptionBudget(policy: FailoverPolicyArgs, members: readonly FailoverMemberSpec[] | undefined): { readonly maxUnavailable: number } | undefined {
+  const zones = policy.zones ?? "all";
+  if (zones === "all" || zones.length === 0 || (members?.length ?? 0) > 0) return undefined;
+  const replicas = policy.replicas ?? zones.length;
+  return { maxUnavailable: Math.max(1, Math.ceil(replicas / zones.length)) };
+}
+
 export function validateFailover(
   policy: FailoverPolicyArgs,
   members: readonly FailoverMemberSpec[] | undefined,

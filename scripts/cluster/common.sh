@@ -79,6 +79,45 @@ sy_curl() {
 
 sy_kubectl() { "$SY_KUBECTL" --kubeconfig "$SY_KUBECONFIG" "$@"; }
 
+# Seconds to wait for each readiness step of up.sh and node.sh.
+TIMEOUT="${SWITCHYARD_UP_TIMEOUT:-120}"
+# Processes started by this run (up.sh prints their logs on failure).
+STARTED=()
+# start NAME BINARY ARGS... : run it in its own session (so its process group
+# can be stopped whole), logging to logs/NAME.log, pid in run/NAME.pid.
+start() {
+  local name="$1"; shift
+  printf '\n=== %s start %s\n' "$(date -u +%FT%TZ)" "$name" >>"$SY_CLUSTER/logs/$name.log"
+  # A background job of a non-interactive shell is not a group leader, so
+  # setsid makes it one without forking: $! is the daemon itself.
+  # fd 8 (the lock) is closed so that the daemons do not hold it.
+  setsid "$@" </dev/null >>"$SY_CLUSTER/logs/$name.log" 2>&1 8>&- &
+  local pid=$! i
+  echo "$pid" >"$SY_CLUSTER/run/$name.pid"
+  # Until setsid execs, the job is a forked copy of this shell, whose command
+  # line alive() would not recognize ("exited" with an empty log, on a busy
+  # machine): wait for the exec (or the job's end) first.
+  for ((i = 0; i < 100; i++)); do
+    sy_pid_is_ours "$pid" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  STARTED+=("$name")
+}
+alive() { sy_pid "$1" >/dev/null || { sy_log "up: $1 exited; see $SY_CLUSTER/logs/$1.log"; return 2; }; }
+# wait_alive NAME WHAT CMD... : like wait_for, but gives up as soon as NAME dies.
+wait_alive() {
+  local name="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + TIMEOUT))
+  until "$@" >/dev/null 2>&1; do
+    alive "$name" || return 1
+    if [ $SECONDS -ge $deadline ]; then
+      sy_log "up: timed out after ${TIMEOUT}s waiting for $what"; return 1
+    fi
+    sleep 0.3
+  done
+}
+
 # The real nodes (containerd, kubelet, kube-proxy) and their add-ons (CoreDNS,
 # metrics-server): see nodes.sh and addons.sh.
 # shellcheck source=scripts/cluster/addons.sh

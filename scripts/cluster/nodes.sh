@@ -143,12 +143,6 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     conf_dir = "$dir/cni"
     max_conf_num = 1
 EOF
-    sy_log "up: starting containerd for $name"
-    start "containerd-$name" containerd --config "$dir/containerd.toml"
-    wait_alive "containerd-$name" "containerd of $name" ctr --address "$sock" version
-
-    sy_node_import "$sock" "${tars[@]}"
-
     # Credentials: the node's client certificate (Node authorizer, NodeRestriction)
     # and a serving certificate for its address, both from the cluster CA.
     new_cert "node-$name" "/O=system:nodes/CN=system:node:$name" client
@@ -197,15 +191,8 @@ EOF
     # Pods resolve cluster names through CoreDNS on the node address; the host's
     # resolvers are not theirs (no internet here).
     printf 'nameserver %s\n' "$ip" >"$dir/resolv.conf"
-    # The cgroup root, in every mounted v1 hierarchy (the kubelet expects it).
-    sy_cgroup_each mkdir -p "/switchyard-$name"
-
-    sy_log "up: starting kubelet $name ($zone, $ip:$kport)"
-    start "kubelet-$name" "$SY_K8S_DIR/kubelet" \
-      --config="$dir/kubelet.yaml" --kubeconfig="$dir/kubelet.kubeconfig" \
-      --hostname-override="$name" --node-ip="$ip" --root-dir="$dir/kubelet" \
-      --cert-dir="$dir/pki" \
-      --node-labels="topology.kubernetes.io/zone=$zone,topology.kubernetes.io/region=local,switchyard.dev/node=real"
+    printf '%s\n' "$images" >"$dir/images.env"
+    sy_node_start "$name"
   done
 
   write_kubeconfig "$SY_CLUSTER/kubeconfigs/kube-proxy.kubeconfig" system:kube-proxy kube-proxy
@@ -227,6 +214,57 @@ EOF
   done
 }
 
+# sy_node_start NAME: start one configured node's containerd (importing the
+# images of its images.env) and kubelet. up.sh configures the node first;
+# node.sh uses it to bring a stopped node back.
+sy_node_start() {
+  local name="$1" n zone="" idx=""
+  for n in "${SY_REAL_ALL[@]}"; do
+    [ "${n%%:*}" = "$name" ] && IFS=: read -r _ zone idx <<<"$n"
+  done
+  [ -n "$zone" ] || { sy_log "node: no real node called $name"; return 1; }
+  local dir="$SY_NODES_DIR/$name" sock="$SY_RUN/$name/containerd.sock" ip tars
+  ip="$(sy_node_ip "$idx")"
+  [ -f "$dir/kubelet.yaml" ] || { sy_log "node: $name is not configured (npm run cluster:up)"; return 1; }
+  mkdir -p "$SY_RUN/$name"
+  # The cgroup root, in every mounted v1 hierarchy (the kubelet expects it).
+  sy_cgroup_each mkdir -p "/switchyard-$name"
+  sy_log "up: starting containerd for $name"
+  start "containerd-$name" containerd --config "$dir/containerd.toml"
+  wait_alive "containerd-$name" "containerd of $name" ctr --address "$sock" version
+  mapfile -t tars < <(sed -n 's/^[a-z]*-tar=//p' "$dir/images.env")
+  sy_node_import "$sock" "${tars[@]}"
+  sy_log "up: starting kubelet $name ($zone, $ip)"
+  # --containerd: the kubelet's built-in cAdvisor finds container labels through
+  # it (it does not use containerRuntimeEndpoint); without it no cAdvisor series
+  # carries a container label.
+  start "kubelet-$name" "$SY_K8S_DIR/kubelet" \
+    --config="$dir/kubelet.yaml" --kubeconfig="$dir/kubelet.kubeconfig" \
+    --hostname-override="$name" --node-ip="$ip" --root-dir="$dir/kubelet" \
+    --cert-dir="$dir/pki" \
+    --containerd="$sock" \
+    --node-labels="topology.kubernetes.io/zone=$zone,topology.kubernetes.io/region=local,switchyard.dev/node=real"
+}
+
+# sy_node_stop NAME: the node fails at once, as a machine losing power would:
+# its kubelet, containerd, shims and containers are killed (SIGKILL); its
+# bridge, configuration and state stay, so sy_node_start brings it back.
+sy_node_stop() {
+  local name="$1" c pid pids
+  for c in "kubelet-$name" "containerd-$name"; do
+    if pid="$(sy_pid "$c")"; then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; fi
+    rm -f "$SY_CLUSTER/run/$c.pid"
+  done
+  for pid in $(pgrep -f -- "-address $SY_RUN/$name/containerd.sock" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+  for _ in 1 2 3; do
+    pids="$(find /sys/fs/cgroup/*/switchyard-"$name" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -un)"
+    [ -n "$pids" ] || break
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+    sleep 0.3
+  done
+}
+
 # sy_node_components: the pid-file names of the real nodes' processes.
 sy_node_components() {
   [ "$SY_REAL_COUNT" -gt 0 ] || return 0
@@ -244,7 +282,10 @@ sy_node_import() {
 # sy_nodes_import IMAGES_LINES : import build-images.sh's archives into every node.
 sy_nodes_import() {
   local tars n; mapfile -t tars < <(sed -n 's/^[a-z]*-tar=//p' <<<"$1")
-  for n in "${SY_REAL_NODES[@]}"; do sy_node_import "$SY_RUN/${n%%:*}/containerd.sock" "${tars[@]}"; done
+  for n in "${SY_REAL_NODES[@]}"; do
+    sy_node_import "$SY_RUN/${n%%:*}/containerd.sock" "${tars[@]}"
+    printf '%s\n' "$1" >"$SY_NODES_DIR/${n%%:*}/images.env"
+  done
 }
 
 # A port nobody listens on, below the ephemeral range; not one handed out before.

@@ -31,7 +31,6 @@ set -euo pipefail
 # shellcheck source=scripts/cluster/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-TIMEOUT="${SWITCHYARD_UP_TIMEOUT:-120}"
 SERVICE_CIDR="${SWITCHYARD_SERVICE_CIDR:-10.96.0.0/16}"
 POD_CIDR="${SWITCHYARD_POD_CIDR:-10.244.0.0/17}"
 NODES=(kwok-node-a:zone-a:10.240.0.11 kwok-node-b:zone-b:10.240.0.12 kwok-node-c:zone-c:10.240.0.13)
@@ -140,7 +139,6 @@ for tool in openssl curl ss setsid flock; do
 done
 
 # On failure: show the tails of this run's logs and stop whatever was started.
-STARTED=()
 on_error() {
   local rc=$?
   sy_log "up: failed (exit $rc); last log lines:"
@@ -300,41 +298,6 @@ write_kubeconfig "$SY_CLUSTER/kubeconfigs/scheduler.kubeconfig" system:kube-sche
 write_kubeconfig "$SY_CLUSTER/kubeconfigs/kwok.kubeconfig" kwok-controller kwok
 
 # -------------------------------------------------------------- processes --
-# start NAME BINARY ARGS... : run it in its own session (so its process group
-# can be stopped whole), logging to logs/NAME.log, pid in run/NAME.pid.
-start() {
-  local name="$1"; shift
-  printf '\n=== %s start %s\n' "$(date -u +%FT%TZ)" "$name" >>"$SY_CLUSTER/logs/$name.log"
-  # A background job of a non-interactive shell is not a group leader, so
-  # setsid makes it one without forking: $! is the daemon itself.
-  # fd 8 (the lock) is closed so that the daemons do not hold it.
-  setsid "$@" </dev/null >>"$SY_CLUSTER/logs/$name.log" 2>&1 8>&- &
-  local pid=$! i
-  echo "$pid" >"$SY_CLUSTER/run/$name.pid"
-  # Until setsid execs, the job is a forked copy of this shell, whose command
-  # line alive() would not recognize ("exited" with an empty log, on a busy
-  # machine): wait for the exec (or the job's end) first.
-  for ((i = 0; i < 100; i++)); do
-    sy_pid_is_ours "$pid" && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  STARTED+=("$name")
-}
-alive() { sy_pid "$1" >/dev/null || { sy_log "up: $1 exited; see $SY_CLUSTER/logs/$1.log"; return 2; }; }
-# wait_alive NAME WHAT CMD... : like wait_for, but gives up as soon as NAME dies.
-wait_alive() {
-  local name="$1" what="$2"; shift 2
-  local deadline=$((SECONDS + TIMEOUT))
-  until "$@" >/dev/null 2>&1; do
-    alive "$name" || return 1
-    if [ $SECONDS -ge $deadline ]; then
-      sy_log "up: timed out after ${TIMEOUT}s waiting for $what"; return 1
-    fi
-    sleep 0.3
-  done
-}
-
 sy_log "up: starting etcd"
 start etcd "$SY_ETCD_DIR/etcd" \
   --name=switchyard --data-dir="$SY_CLUSTER/etcd" \

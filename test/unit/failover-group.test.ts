@@ -42,6 +42,18 @@ describe.each([true, false])("FailoverGroup (preview=%s)", (preview) => {
     expect(await valueOf(g.endpoint)).toBe(`http://${n("checkout")}.shop.svc.cluster.local:8080`);
   });
 
+  it("zone mode: the default disruption budget lets a whole zone drain (one zone's worth of replicas); an explicit one wins", async () => {
+    new FailoverGroup("orders", { service: { image: "ghcr.io/acme/orders:1", port: 8080 }, zones: ["zone-a", "zone-b"], replicas: 5 });
+    new FailoverGroup("audit", { service: { image: "ghcr.io/acme/audit:1", port: 8080, disruptionBudget: { minAvailable: 3 } }, zones: ["zone-a", "zone-b"], replicas: 4 });
+    new FailoverGroup("search", { service: { image: "ghcr.io/acme/search:1", port: 8080 }, zones: "all", replicas: 4 });
+    await settle();
+    const pdb = (n: string) => find("kubernetes:policy/v1:PodDisruptionBudget", `${n}-pdb`).inputs.spec;
+    expect(pdb("orders")).toMatchObject({ maxUnavailable: 3 });
+    expect(pdb("audit")).toMatchObject({ minAvailable: 3 });
+    expect(pdb("audit").maxUnavailable).toBeUndefined();
+    expect(pdb("search")).toMatchObject({ maxUnavailable: 1 });
+  });
+
   it('zones "all": hard spread without pinning, 3 replicas by default', async () => {
     new FailoverGroup("checkout", { service });
     await settle();
