@@ -54,7 +54,8 @@ sy_nodes_up() {
     [ -d "$other" ] && [ "${other%/}" != "$SY_RUN" ] || continue
     for pid in $(pgrep -f "^containerd --config .*/nodes/real-" 2>/dev/null); do
       if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--config $(cat "$other/state-folder" 2>/dev/null)/"; then
-        sy_log "up: the real nodes of another cluster run on this host ($(cat "$other/state-folder" 2>/dev/null)); stop it first (SWITCHYARD_STATE=<its state folder> npm run cluster:down), or start this one with SWITCHYARD_REAL_NODES=0"
+        local state; state="$(cat "$other/state-folder" 2>/dev/null)"; state="${state%/cluster}"
+        sy_log "up: the real nodes of another cluster run on this host (state folder $state); stop it first (SWITCHYARD_STATE=$state npm run cluster:down), or start this one with SWITCHYARD_REAL_NODES=0"
         return 1
       fi
     done
