@@ -105,3 +105,28 @@ describe("nothing reads beside the clone", () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe("the README says what a cluster needs per feature", () => {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("### What a cluster needs, per feature"), readme.indexOf("## A stack program"));
+
+  it("names every custom resource group switchyard creates, with the operator and how to turn it off", () => {
+    expect(section.length).toBeGreaterThan(0);
+    for (const group of ["monitoring.coreos.com/v1", "jetstream.nats.io/v1beta2", "keda.sh/v1alpha1", "kafka.strimzi.io/v1", "rabbitmq.com/v1beta1", "gateway.networking.k8s.io/v1", "multicluster.x-k8s.io/v1alpha1"]) {
+      expect(section).toContain(group);
+    }
+    for (const kind of ["ServiceMonitor", "PrometheusRule", "Stream", "Consumer", "Account", "ScaledObject", "TriggerAuthentication", "KafkaTopic", "KafkaUser", "RabbitmqCluster", "Exchange", "Queue", "Binding", "Policy", "HTTPRoute", "ServiceExport"]) {
+      expect(section).toContain(`\`${kind}\``);
+    }
+    expect(section).toContain("switchyard:monitoring false");
+  });
+
+  it("gives the versions the local cluster installs, as pinned in versions.env", () => {
+    const pins = readFileSync(join(root, "scripts/toolchain/versions.env"), "utf8");
+    const version = (k: string) => new RegExp(`^${k}=(.+)$`, "m").exec(pins)![1]!;
+    for (const k of ["PROMETHEUS_OPERATOR_VERSION", "NACK_VERSION", "KEDA_VERSION", "GATEWAY_API_VERSION", "MCS_API_VERSION", "RABBITMQ_CLUSTER_OPERATOR_VERSION", "RABBITMQ_TOPOLOGY_OPERATOR_VERSION"]) {
+      expect(section, k).toContain(version(k));
+    }
+    expect(section).toContain("SWITCHYARD_STRIMZI_CRDS_DIR");
+  });
+});
