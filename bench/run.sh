@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# npm run bench [-- --quick | --only=mocks,engine,deploy,render | --rounds=R | --out=DIR]
+# npm run bench [-- --quick | --only=mocks,engine,deploy,render,registration,grouped,runtime | --rounds=R | --out=DIR]
 # Builds the package (dist/, if lib/ changed) and the benchmark, sets up the
-# offline Pulumi environment and a control plane of its own (state in
-# .switchyard-bench/, apart from the tests' .switchyard/), then runs
-# bench/run.ts. A control plane the run started is stopped at the end.
+# offline Pulumi environment (state in .switchyard-bench/, apart from the
+# tests' .switchyard/), then runs bench/run.ts, which starts the clusters its
+# parts need and stops those it started: a control plane with fake nodes only
+# for engine and deploy (SWITCHYARD_REAL_NODES=0, as in every earlier result:
+# the bench's made-up images cannot run), one with real nodes for runtime
+# (SWITCHYARD_REAL_NODES=2, state in .switchyard-bench/runtime/).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export SWITCHYARD_STATE="${SWITCHYARD_BENCH_STATE:-$root/.switchyard-bench}"
-# The deploy figures are of the control plane and fake nodes (the bench's
-# made-up images cannot run), as in every earlier result.
-export SWITCHYARD_REAL_NODES="${SWITCHYARD_REAL_NODES:-0}"
 mkdir -p "$SWITCHYARD_STATE"
 
 [ -d node_modules/@pulumi/pulumi ] || npm install --no-audit --no-fund

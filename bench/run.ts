@@ -1,22 +1,32 @@
 /**
  * `npm run bench`: what switchyard costs against the same Kubernetes objects
  * written by hand with @pulumi/kubernetes, how deploy time grows with the
- * stack, and rendering to YAML against cdk8s-plus. Every measurement runs in
- * a fresh child process; the sides of each comparison alternate within every
+ * stack, and rendering to YAML against cdk8s-plus; and (part runtime) how
+ * switchyard's services behave on real nodes. Every measurement runs in a
+ * fresh child process; the sides of each comparison alternate within every
  * round, and medians are reported. See the README's "Performance" section.
+ *
+ * Clusters: engine and deploy run against a control plane with fake (kwok)
+ * nodes only (SWITCHYARD_REAL_NODES=0, state in .switchyard-bench/, as in
+ * every earlier result); runtime against one with real nodes
+ * (SWITCHYARD_REAL_NODES=2, state in .switchyard-bench/runtime/). Each is
+ * started if it is not running and stopped at the end if this run started it.
+ * Only one cluster with real nodes can run per host: the runtime part fails,
+ * saying which, when another one's real nodes run.
  *
  * Options:
  *   --quick          N = 10 only, one round of everything (a smoke run); results go to .switchyard-bench/results
- *   --only=a,b       parts to run: mocks, engine, deploy, render, registration, grouped (default: all)
- *   --rounds=R       rounds of every part (default: mocks 5, engine 3, deploy 1, render 3, registration 3, grouped 3);
+ *   --only=a,b       parts to run: mocks, engine, deploy, render, registration, grouped, runtime (default: all)
+ *   --rounds=R       rounds of every part (default: mocks 5, engine 3, deploy 1, render 3, registration 3, grouped 3, runtime 3);
  *                    or per part, e.g. --rounds=deploy:2,mocks:3 (the others keep their default)
  *   --out=DIR        where results.json and results.md go (default: bench/results)
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { RESULT_PREFIX } from "./harness/measure";
+import { RUNTIME_SCENARIOS } from "./harness/runtime-settings";
 import { type Program } from "./programs/program";
 import { SERVICES_PER_GROUP } from "./programs/spec";
 import { type Results, markdown } from "./report";
@@ -25,9 +35,11 @@ const ROOT = resolve(__dirname, "..", "..");
 const BUILD = __dirname;
 const STATE = process.env.SWITCHYARD_STATE ?? join(ROOT, ".switchyard-bench");
 const WORK = join(STATE, "work");
+/** The runtime part's cluster (real nodes): a state folder of its own. */
+const RUNTIME_STATE = join(STATE, "runtime");
 
-type Part = "mocks" | "engine" | "deploy" | "render" | "registration" | "grouped";
-const PARTS: readonly Part[] = ["mocks", "engine", "deploy", "render", "registration", "grouped"];
+type Part = "mocks" | "engine" | "deploy" | "render" | "registration" | "grouped" | "runtime";
+const PARTS: readonly Part[] = ["mocks", "engine", "deploy", "render", "registration", "grouped", "runtime"];
 export type Side = "switchyard" | "handwritten";
 
 function parseArgs(argv: readonly string[]) {
@@ -57,8 +69,11 @@ const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 /** Child processes running now: stopped if the benchmark is interrupted. */
 const running = new Set<ReturnType<typeof spawn>>();
 let onInterrupt: (() => Promise<void>) | undefined;
+/** Set by SIGINT/SIGTERM: no child process starts after it (the part's loop would go on while the running one stops). */
+let interrupted = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
+    interrupted = true;
     log(`${signal}: stopping ${running.size} child process(es)`);
     // An engine child aborts its Pulumi operation and waits for the CLI to cancel (up to a minute)
     // before the control plane is stopped under it.
@@ -70,7 +85,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 /** Runs a child process to completion; returns its result line and its wall time as seen from here. */
-function child(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Record<string, any> & { processMs: number }> {
+function child(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, { echo = false } = {}): Promise<Record<string, any> & { processMs: number }> {
+  if (interrupted) return Promise.reject(new Error(`interrupted: ${script} not started`));
   return new Promise((done, fail) => {
     const t0 = performance.now();
     // detached: a process group of its own, so a Ctrl-C in the terminal reaches only this process, which stops the
@@ -81,7 +97,11 @@ function child(script: string, args: readonly string[], env: NodeJS.ProcessEnv =
     let out = "";
     let err = "";
     p.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
-    p.stderr.on("data", (d: Buffer) => (err += d.toString("utf8")));
+    p.stderr.on("data", (d: Buffer) => {
+      err += d.toString("utf8");
+      // (a long child's progress, as it comes)
+      if (echo) process.stderr.write(d);
+    });
     p.on("error", fail);
     p.on("close", (code) => {
       running.delete(p);
@@ -97,9 +117,9 @@ function child(script: string, args: readonly string[], env: NodeJS.ProcessEnv =
   });
 }
 
-function sh(cmd: string, args: readonly string[]): Promise<void> {
+function sh(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   return new Promise((done, fail) => {
-    const p = spawn(cmd, [...args], { cwd: ROOT, env: process.env, stdio: ["ignore", "inherit", "inherit"] });
+    const p = spawn(cmd, [...args], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
     p.on("error", fail);
     p.on("close", (code) => (code === 0 ? done() : fail(new Error(`${cmd} ${args.join(" ")} exited ${code}`))));
   });
@@ -360,6 +380,88 @@ async function groupedPart(mockSizes: readonly number[], engineSizes: readonly n
   }
 }
 
+// ---------------------------------------------------------------- runtime --
+
+/**
+ * switchyard's services on real nodes (bench/harness/runtime-child.ts): per
+ * round, the zonal scenario (pod start, requests/s, a rolling update and a
+ * zone loss under traffic) and the hpa scenario (scale-out under CPU load and
+ * back), each in a fresh process that destroys what it deployed.
+ */
+async function runtimePart(cluster: Cluster, rounds: number, results: Results, save: () => void): Promise<void> {
+  const other = otherRealNodes(cluster.state);
+  if (other) {
+    throw new Error(
+      `runtime: the real nodes of another local cluster run on this host (state folder ${other}); only one cluster with real nodes can run per host, ` +
+        `and this part needs its own. Stop that one (SWITCHYARD_STATE=${other} npm run cluster:down) or wait until it is gone, then run \`npm run bench -- --only=runtime\`. Nothing was started for this part.`,
+    );
+  }
+  await cluster.up();
+  const imagesFile = join(cluster.state, "cluster", "run", "images.env");
+  const image = existsSync(imagesFile) ? /^app=(.+)$/m.exec(readFileSync(imagesFile, "utf8"))?.[1] : undefined;
+  if (!image) throw new Error(`runtime: no app= line in ${imagesFile}: scripts/cluster/up.sh writes it when it imports the reference application's image into the real nodes`);
+  log(`runtime: ${rounds} round(s) of ${RUNTIME_SCENARIOS.join(", ")} with ${image} against the cluster in ${cluster.state}`);
+  const entries = RUNTIME_SCENARIOS.map((scenario) => ({ scenario, runs: [] as Record<string, any>[] }));
+  results.runtime.push(...entries);
+  for (let r = 0; r < rounds; r++) {
+    for (const e of entries) {
+      const m = await child("runtime-child.js", [e.scenario, String(r), image], cluster.env, { echo: true });
+      e.runs.push({ round: r, ...m });
+      save();
+      log(`runtime: round ${r + 1}/${rounds}, ${e.scenario}: ${(m.processMs / 1000).toFixed(0)} s`);
+    }
+  }
+}
+
+// --------------------------------------------------------------- clusters --
+
+/** A local cluster the benchmark uses: its state folder and its number of real nodes. */
+class Cluster {
+  /** Whether this run started it (then it stops it at the end). */
+  started = false;
+  constructor(
+    readonly what: string,
+    readonly state: string,
+    readonly realNodes: number,
+  ) {}
+
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, SWITCHYARD_STATE: this.state, SWITCHYARD_REAL_NODES: String(this.realNodes), KUBECONFIG: join(this.state, "cluster", "kubeconfig") };
+  }
+
+  async up(): Promise<void> {
+    log(`starting ${this.what} in ${this.state} (if it is not running)`);
+    this.started ||= !existsSync(join(this.state, "cluster", "run", "kube-apiserver.pid"));
+    await sh("bash", ["scripts/cluster/up.sh"], this.env);
+  }
+
+  async down(): Promise<void> {
+    if (this.started && !process.env.SWITCHYARD_KEEP_CLUSTER) {
+      this.started = false;
+      log(`stopping ${this.what} this run started`);
+      await sh("bash", ["scripts/cluster/down.sh"], this.env).catch((e) => log(`cluster down failed: ${e}`));
+    }
+  }
+}
+
+/** The state folder of another local cluster whose real nodes (containerd per node) run on this host, if any. */
+function otherRealNodes(state: string): string | undefined {
+  const ours = join(state, "cluster") + "/";
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    const i = argv.indexOf("--config");
+    if (i < 0 || basename(argv[0] ?? "") !== "containerd") continue;
+    const m = /^(.*)\/cluster\/nodes\/real-[^/]+\/containerd\.toml$/.exec(argv[i + 1] ?? "");
+    if (m && !argv[i + 1]!.startsWith(ours)) return m[1];
+  }
+  return undefined;
+}
+
 // ------------------------------------------------------------------- main --
 
 async function main(): Promise<void> {
@@ -379,6 +481,7 @@ async function main(): Promise<void> {
     render: [],
     registration: [],
     grouped: [],
+    runtime: [],
   };
   // With --only, the parts not run are kept from the results already in `out` (each part's runs carry their own dates).
   const previous = join(out, "results.json");
@@ -388,22 +491,26 @@ async function main(): Promise<void> {
     // Where each kept part was measured: an earlier run of its own, or the run that wrote the file.
     const kept = PARTS.filter((p) => !opt.only.has(p) && old[p]?.length);
     const earlier = (Array.isArray(old.earlier) ? old.earlier : old.earlier ? [old.earlier] : []) as NonNullable<Results["earlier"]>; // (files written before it was a list)
-    const before = earlier.map((e) => ({ ...e, parts: e.parts.filter((p) => kept.includes(p as Part)) })).filter((e) => e.parts.length);
+    // The machine and library of an earlier run: its own when recorded, else the file's (what its header claimed for every part).
+    const where = { machine: old.machine, library: old.library };
+    const before = earlier.map((e) => ({ ...where, ...e, parts: e.parts.filter((p) => kept.includes(p as Part)) })).filter((e) => e.parts.length);
     const fromLast = kept.filter((p) => !before.some((e) => e.parts.includes(p)));
-    results.earlier = [...before, ...(fromLast.length ? [{ command: old.command, date: old.date, parts: fromLast }] : [])];
+    results.earlier = [...before, ...(fromLast.length ? [{ command: old.command, date: old.date, parts: fromLast, ...where }] : [])];
   }
   const needsCluster = opt.only.has("engine") || opt.only.has("deploy");
-  const clusterPid = join(STATE, "cluster", "run", "kube-apiserver.pid");
-  const wasRunning = existsSync(clusterPid);
-  let started = false;
-  const stopCluster = async () => {
-    if (started && !process.env.SWITCHYARD_KEEP_CLUSTER) {
-      started = false;
-      log("stopping the local control plane this run started");
-      await sh("bash", ["scripts/cluster/down.sh"]).catch((e) => log(`cluster down failed: ${e}`));
-    }
+  // The deploy figures are of the control plane and fake nodes (the bench's made-up images cannot run), as in every
+  // earlier result; the runtime part runs the reference application on real nodes, in a cluster of its own.
+  const fake = new Cluster("the local control plane (fake nodes only)", STATE, 0);
+  const real = new Cluster("the runtime part's cluster (real nodes)", RUNTIME_STATE, 2);
+  const stopClusters = async () => {
+    await fake.down();
+    await real.down();
   };
-  onInterrupt = stopCluster;
+  onInterrupt = stopClusters;
+  if (opt.only.has("runtime")) {
+    const other = otherRealNodes(RUNTIME_STATE);
+    if (other) log(`WARNING: the real nodes of the cluster in ${other} run on this host: the runtime part (the last) will fail unless they are gone by then`);
+  }
   // Results are written after every part, so a failure later keeps what was measured.
   const save = () => {
     mkdirSync(out, { recursive: true });
@@ -414,11 +521,7 @@ async function main(): Promise<void> {
     if (opt.only.has("mocks")) await mocksPart(sizes([10, 100, 1000]), rounds("mocks", 5), results);
     save();
     if (needsCluster || opt.only.has("render")) await sh("bash", ["scripts/toolchain/build-all.sh", "pulumi", "k8s"]);
-    if (needsCluster) {
-      log(`starting the local control plane in ${STATE} (if it is not running)`);
-      started = !wasRunning;
-      await sh("bash", ["scripts/cluster/up.sh"]);
-    }
+    if (needsCluster) await fake.up();
     if (opt.only.has("engine")) await enginePart(sizes([10, 100]), rounds("engine", 3), results);
     save();
     if (opt.only.has("deploy")) await deployPart(opt.quick ? [10] : [10, 50, 100], rounds("deploy", 1), results);
@@ -434,8 +537,15 @@ async function main(): Promise<void> {
       if (!opt.only.has("render") && !opt.only.has("registration") && !needsCluster) await sh("bash", ["scripts/toolchain/build-all.sh", "pulumi", "k8s"]);
       await groupedPart(sizes([10, 100, 1000]), sizes([10, 100]), rounds("grouped", 3), results);
     }
+    save();
+    if (opt.only.has("runtime")) {
+      await sh("bash", ["scripts/toolchain/build-all.sh", "pulumi", "k8s", "addons"]);
+      // An idle control plane would share the two cores with what the runtime part measures.
+      await fake.down();
+      await runtimePart(real, rounds("runtime", 3), results, save);
+    }
   } finally {
-    await stopCluster();
+    await stopClusters();
   }
   save();
   process.stdout.write(markdown(results));
