@@ -1,14 +1,15 @@
 /**
  * An event-driven stack, written against the public API only: the events half of switchyard.
  *
- *   orders-api (EventService with an HTTP port) accepts orders and publishes them to the
- *     `orders` topic on subjects `orders.created` / `orders.cancelled`;
+ *   orders-api (an AutoScaledService: an HTTP API scaled on CPU) accepts orders and
+ *     publishes them to the `orders` topic on subjects `orders.created` / `orders.cancelled`;
  *   fulfillment (EventService) consumes `orders.created` through a durable subscription
  *     with retries and backoff; a message that still fails goes to the `orders-dlq`
  *     dead-letter topic; KEDA scales it on its backlog, down to zero;
  *   orders-dlq-audit (EventService) reads the dead letters, so failed orders are seen;
- *   the EventGraph, created last, checks the whole graph at preview and exports it as
- *   AsyncAPI 3 and a Mermaid diagram (stack outputs `asyncapi` and `eventDiagram`).
+ *   the whole graph is checked at preview (in every stack that declares events); the
+ *   EventGraph, created last, exports it as AsyncAPI 3 and a Mermaid diagram (stack
+ *   outputs `asyncapi` and `eventDiagram`).
  *
  * Needs in the cluster: NACK (streams and consumers are its `Stream`/`Consumer` objects),
  * KEDA, and the Prometheus Operator CRDs (every service is monitored by default).
@@ -21,7 +22,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { EventGraph, EventService, NatsJetStream, Topic } from "@switchyard/pulumi";
+import { AutoScaledService, EventGraph, EventService, NatsJetStream, Topic } from "@switchyard/pulumi";
 
 const config = new pulumi.Config();
 const tag = config.get("imageTag") ?? "1.0.0";
@@ -68,16 +69,17 @@ const orders = new Topic("orders", {
 // message itself stays in `orders` and is fetched by that sequence.
 const ordersDlq = new Topic("orders-dlq", { broker: bus, deadLetterFor: orders, retention: { maxAge: "30d" } });
 
-// The publisher: an HTTP service that publishes what it accepts. `publishes` registers it in
-// the event graph and injects EVENTS_PUB_ORDERS_{TOPIC,SUBJECTS} and the broker address.
-const ordersApi = new EventService("orders-api", {
+// The publisher: an HTTP API, scaled on CPU like any request-serving service, that publishes
+// what it accepts. Every service kind takes `publishes` and `subscribes`: here it registers
+// the API in the event graph, injects EVENTS_PUB_ORDERS_{TOPIC,SUBJECTS} and the broker
+// address and credentials (from the API's own Secret), and opens the path to the broker.
+const ordersApi = new AutoScaledService("orders-api", {
   image: `ghcr.io/switchyard-examples/orders-api:${tag}`,
   port: 8080,
   healthPath: "/healthz",
   namespace,
-  replicas: 2,
   publishes: [{ topic: orders, subjects: ["orders.created", "orders.cancelled"] }],
-  description: "Accepts orders over HTTP and publishes them",
+  autoscaling: { minReplicas: 2, maxReplicas: 6, cpuUtilization: 70 },
 });
 
 // The worker. One delivery contract, from which the JetStream consumer's settings are
@@ -101,7 +103,7 @@ const fulfillment = new EventService("fulfillment", {
   description: "Ships created orders",
 });
 
-// The dead-letter reader: without a subscriber the EventGraph refuses the stack, since
+// The dead-letter reader: without a subscriber the stack is refused at preview, since
 // failed orders would pile up unseen. It records each one for an operator to replay;
 // `maxDeliveries: -1` retries it until it is recorded (there is no dead letter for dead letters).
 new EventService("orders-dlq-audit", {
@@ -112,9 +114,10 @@ new EventService("orders-dlq-audit", {
   description: "Records orders fulfillment gave up on, for replay",
 });
 
-// Last: checks the whole graph (a subscription nobody publishes to, a filter matching no
-// subject, dead letters nobody reads, scaling that cannot work) and fails the preview with
-// every error; then exports it.
+// Last: the whole graph is checked in every stack with events, EventGraph or not (a
+// subscription nobody publishes to, a filter matching no subject, dead letters nobody
+// reads, scaling that cannot work: the preview fails with every error). The EventGraph
+// checks it here, refuses later declarations, and exports it.
 const graph = new EventGraph("events", { info: { title: "order pipeline events", version: "1.0.0" } });
 
 export const namespaceName = namespace;

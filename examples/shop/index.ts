@@ -3,11 +3,13 @@
  * application (examples/app: one Go program whose role is chosen by APP_ROLE).
  *   web (AutoScaledService, exposed through an HTTPRoute) calls catalog and checkout
  *     through the CATALOG_URL and CHECKOUT_URL switchyard injects (GET /call/catalog);
- *   catalog (AutoScaledService) scales on CPU (GET /work?ms=N burns CPU);
- *   checkout (FailoverGroup) runs across the cluster's zones with hard spreading and calls catalog;
- *   order-relay (EventService) publishes checkout's orders to the `orders` topic of a
- *   NATS JetStream server, and fulfillment consumes them durably, scaled by KEDA on its
- *   backlog, with dead letters audited; the event graph is exported as Mermaid and AsyncAPI.
+ *   catalog (AutoScaledService) scales on CPU (GET /work?ms=N burns CPU) and consumes
+ *     `orders.created` durably to reserve stock;
+ *   checkout (FailoverGroup) runs across the cluster's zones with hard spreading, calls
+ *     catalog and publishes the orders it accepts to the `orders` topic of a NATS
+ *     JetStream server; fulfillment (EventService) consumes them durably, scaled by KEDA
+ *     on its backlog, with dead letters audited; the event graph is checked (every stack
+ *     with events is) and exported as Mermaid and AsyncAPI.
  *   Every service is monitored (ServiceMonitor + PrometheusRule derived from what it
  *   declares; stack config `switchyard:monitoring` sets defaults, e.g. the `release`
  *   label kube-prometheus-stack selects on), and the stack has a Grafana dashboard.
@@ -44,6 +46,21 @@ const ns = new k8s.core.v1.Namespace("shop", {
 });
 const namespace = ns.metadata.name;
 
+// Events: streams and durable consumers become NACK objects on an existing JetStream server.
+const bus = new NatsJetStream("bus", {
+  namespace,
+  existing: {
+    url: config.get("natsUrl") ?? "nats://nats.messaging.svc.cluster.local:4222",
+    monitoringEndpoint: config.get("natsMonitoring") ?? "nats.messaging.svc.cluster.local:8222",
+  },
+});
+const orders = new Topic("orders", {
+  broker: bus,
+  subjects: ["orders.created", "orders.cancelled"],
+  retention: { maxAge: "7d" },
+  description: "Orders accepted by checkout",
+});
+const deadOrders = new Topic("orders-dlq", { broker: bus, deadLetterFor: orders, retention: { maxAge: "14d" } });
 const catalog = new AutoScaledService("catalog", {
   image,
   port: 8080,
@@ -53,6 +70,8 @@ const catalog = new AutoScaledService("catalog", {
   partOf: "shop",
   env: { ...app("api", "catalog"), CACHE_TTL_SECONDS: config.get("cacheTtlSeconds") ?? "60" },
   autoscaling: { minReplicas: 2, maxReplicas, cpuUtilization: 70 },
+  // A subscriber scaled on CPU: the replicas the HPA runs share one durable consumer.
+  subscribes: [{ topic: orders, durableName: "catalog-stock", filter: "orders.created", deadLetter: deadOrders }],
 });
 
 const checkout = new FailoverGroup("checkout", {
@@ -66,6 +85,8 @@ const checkout = new FailoverGroup("checkout", {
     partOf: "shop",
     calls: [catalog],
     secretEnv: { PAYMENT_API_KEY: config.getSecret("paymentApiKey") ?? pulumi.secret("local-demo-key") },
+    // Every member publishes the orders it accepts: EVENTS_PUB_ORDERS_* and the broker address are injected.
+    publishes: [{ topic: orders, subjects: ["orders.created", "orders.cancelled"] }],
   },
   zones,
 });
@@ -83,30 +104,6 @@ const web = new AutoScaledService("web", {
   autoscaling: { minReplicas: 2, maxReplicas },
 });
 
-// Events: streams and durable consumers become NACK objects on an existing JetStream server.
-const bus = new NatsJetStream("bus", {
-  namespace,
-  existing: {
-    url: config.get("natsUrl") ?? "nats://nats.messaging.svc.cluster.local:4222",
-    monitoringEndpoint: config.get("natsMonitoring") ?? "nats.messaging.svc.cluster.local:8222",
-  },
-});
-const orders = new Topic("orders", {
-  broker: bus,
-  subjects: ["orders.created", "orders.cancelled"],
-  retention: { maxAge: "7d" },
-  description: "Orders accepted by checkout",
-});
-const deadOrders = new Topic("orders-dlq", { broker: bus, deadLetterFor: orders, retention: { maxAge: "14d" } });
-new EventService("order-relay", {
-  image,
-  env: app("api", "order-relay"),
-  namespace,
-  team: "payments",
-  partOf: "shop",
-  publishes: [{ topic: orders, subjects: ["orders.created", "orders.cancelled"] }],
-  description: "Relays checkout's outbox to the orders topic",
-});
 new EventService("fulfillment", {
   image,
   env: app("api", "fulfillment"),
@@ -118,6 +115,7 @@ new EventService("fulfillment", {
   description: "Ships paid orders",
 });
 new Subscription("orders-dlq-audit", { topic: deadOrders, durableName: "orders-dlq-audit", description: "Operators inspect dead letters" });
+// Every stack with events has its graph checked; the EventGraph (after the last declaration) exports it.
 const graph = new EventGraph("events", { info: { title: "shop events", version: "1.0.0" } });
 // One Grafana dashboard for the stack; Grafana's sidecar picks it up by label.
 const dashboard = new StackDashboard("shop", { namespace, folder: "shop" });

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BrokerInfo, BrokerKind } from "./contract";
 import { EventGraphModel } from "./graph";
+import { checkWhenProgramEnds } from "./graph-check";
 import { checkName } from "../model/names";
 import type { Problems } from "../model/problems";
 import { BRAND } from "../components/brand";
@@ -44,25 +45,37 @@ export interface EventBroker {
   readonly rabbitmq?: { readonly clusterReference: RabbitClusterReference; readonly vhost: string };
 }
 
-const graphs = new WeakMap<object, EventGraphModel>();
+const graphs = new WeakMap<object, { readonly graph: EventGraphModel; readonly generation: number }>();
 let fallback: EventGraphModel | undefined;
+let generation = 0;
 
 /**
  * The event graph of the running stack. Keyed by the stack resource, so every
- * run of an Automation API inline program starts from an empty graph; under
- * test mocks (no stack resource) one process-wide graph is used, reset with
- * `resetEventGraph()`.
+ * run of an Automation API inline program starts from an empty graph, and
+ * checked automatically once the program is done (see `graph-check.ts`).
+ * Under test mocks without a stack resource one process-wide graph is used,
+ * reset with `resetEventGraph()`, and nothing is checked automatically.
  */
 export function eventGraph(): EventGraphModel {
   const stack = pulumi.runtime.getStackResource();
   if (!stack) return (fallback ??= new EventGraphModel());
-  let g = graphs.get(stack);
-  if (!g) graphs.set(stack, (g = new EventGraphModel()));
-  return g;
+  const entry = graphs.get(stack);
+  // A stack resource left over from a test run before `resetEventGraph()` counts as no stack.
+  if (entry) return entry.generation === generation ? entry.graph : (fallback ??= new EventGraphModel());
+  const graph = new EventGraphModel();
+  const born = generation;
+  graphs.set(stack, { graph, generation: born });
+  checkWhenProgramEnds(stack, graph, () => born !== generation);
+  return graph;
 }
 
-/** Starts a new process-wide graph (tests, or programs run without a stack resource). */
+/**
+ * Starts a new process-wide graph (tests, or programs run without a stack
+ * resource), and retires the graphs of earlier stack resources: they are no
+ * longer returned or checked.
+ */
 export function resetEventGraph(): EventGraphModel {
+  generation++;
   return (fallback = new EventGraphModel());
 }
 

@@ -11,7 +11,7 @@ import { Problems, show } from "../model/problems";
 export interface DeliveryArgs {
   /**
    * Durable consumer name: JetStream durable, Kafka consumer group, RabbitMQ queue.
-   * @default - `<service>-<topic>` (EventService) or the component name (Subscription)
+   * @default - `<service>-<topic>` (a service's `subscribes`) or the component name (Subscription)
    */
   readonly durableName?: string;
   /**

@@ -5,8 +5,10 @@ import type { DeliveryContract } from "./delivery";
 import type { RetryPlan } from "./derive";
 
 /**
- * Environment variables an EventService's container receives. Names are
- * stable and documented; secret values come from the service's events Secret.
+ * Environment variables the container of a service with events receives (any
+ * kind that declares `publishes` or `subscribes`; an EventService always).
+ * Names are stable and documented; secret values come from the service's
+ * events Secret.
  *
  * | variable | value |
  * |---|---|

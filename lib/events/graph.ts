@@ -54,7 +54,7 @@ export class ServiceNode extends Construct {
   readonly publishes: TopicNode[] = [];
   readonly subscriptions: SubscriptionNode[] = [];
   scaling?: LagScaling;
-  /** `service` for an EventService, `consumer` for a standalone Subscription's reader. */
+  /** `service` for a service of any kind (AutoScaledService, FailoverGroup, EventService), `consumer` for a standalone Subscription's reader. */
   constructor(scope: Construct, readonly logicalName: string, readonly role: "service" | "consumer", readonly description?: string) {
     super(scope, nodeId(logicalName));
   }
@@ -81,7 +81,8 @@ function nodeId(name: string): string {
 export class EventGraphModel extends RootConstruct {
   private readonly brokerScope: Construct;
   private readonly serviceScope: Construct;
-  private sealedBy?: string;
+  private sealer?: string;
+  private readonly listeners: (() => void)[] = [];
 
   constructor(id = "events") {
     super(id);
@@ -101,13 +102,31 @@ export class EventGraphModel extends RootConstruct {
 
   /** Marks the graph as checked and exported; later registrations are refused. */
   seal(by: string): void {
-    this.sealedBy = by;
+    this.sealer = by;
+  }
+
+  /** Name of the `EventGraph` that checked and sealed the graph; undefined while it is open. */
+  get sealedBy(): string | undefined {
+    return this.sealer;
+  }
+
+  /**
+   * Calls `listener` after every later registration (broker, topic, service,
+   * subscription, publisher). The stack's automatic check uses it to check
+   * again what is declared after it ran.
+   */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
   }
 
   /** Problems with registering something now (a sealed graph, a duplicate name). */
   private checkOpen(problems: Problems, what: string): void {
-    if (this.sealedBy !== undefined) {
-      problems.add("name", `${what} is declared after EventGraph ${show(this.sealedBy)}, which has already checked and exported the graph. Create the EventGraph after every broker, topic and service.`);
+    if (this.sealer !== undefined) {
+      problems.add("name", `${what} is declared after EventGraph ${show(this.sealer)}, which has already checked and exported the graph. Create the EventGraph after every broker, topic and service.`);
     }
   }
 
@@ -121,7 +140,9 @@ export class EventGraphModel extends RootConstruct {
   }
 
   addBroker(props: BrokerNodeProps): BrokerNode {
-    return new BrokerNode(this.brokerScope, props);
+    const node = new BrokerNode(this.brokerScope, props);
+    this.changed();
+    return node;
   }
 
   broker(logicalName: string): BrokerNode | undefined {
@@ -156,6 +177,7 @@ export class EventGraphModel extends RootConstruct {
     if (!broker) throw new Error(`broker ${show(spec.broker.logicalName)} is not in the event graph`);
     const node = new TopicNode(broker, spec);
     broker.topics.push(node);
+    this.changed();
     return node;
   }
 
@@ -175,7 +197,9 @@ export class EventGraphModel extends RootConstruct {
   }
 
   addService(logicalName: string, role: "service" | "consumer", description?: string): ServiceNode {
-    return new ServiceNode(this.serviceScope, logicalName, role, description);
+    const node = new ServiceNode(this.serviceScope, logicalName, role, description);
+    this.changed();
+    return node;
   }
 
   /** A durable consumer is shared by everything that names it: two owners would steal each other's messages. */
@@ -195,6 +219,7 @@ export class EventGraphModel extends RootConstruct {
     t.subscriptions.push(sub);
     owner.subscriptions.push(sub);
     if (contract.deadLetter) this.topic(contract.deadLetter).deadLetterSources.push(sub);
+    this.changed();
     return sub;
   }
 
@@ -202,6 +227,7 @@ export class EventGraphModel extends RootConstruct {
     const t = this.topic(topic);
     t.publishers.push({ service: owner, subjects });
     owner.publishes.push(t);
+    this.changed();
   }
 
   /** Rules that need the whole graph. */
@@ -239,7 +265,9 @@ export class EventGraphModel extends RootConstruct {
     for (const svc of this.services) {
       for (const sub of svc.subscriptions) {
         const c = sub.contract;
-        if (!c.deadLetter && c.maxDeliveries !== -1) {
+        // A dead-letter reader has nowhere further to send what it cannot handle: no warning for it.
+        const readsDeadLetters = sub.topic.spec.deadLetterFor.length > 0 || sub.topic.deadLetterSources.length > 0;
+        if (!c.deadLetter && c.maxDeliveries !== -1 && !readsDeadLetters) {
           warnings.push(`${show(svc.logicalName)} subscription ${show(c.durableName)} has no \`deadLetter\`: a message that fails ${c.maxDeliveries} deliveries is dropped without a trace. Set \`deadLetter\` to keep it.`);
         }
       }

@@ -20,4 +20,5 @@ export { RabbitMqBroker, type RabbitMqBrokerComponentArgs } from "./rabbitmq-bro
 export { Topic, type TopicArgs } from "./topic";
 export { Subscription, type SubscriptionArgs, type SubscriptionObjects, type DerivedSettings, validateSubscription } from "./subscription";
 export { EventService, type EventServiceArgs, type SubscribeArgs, type PublishArgs, validateEventService } from "./event-service";
+export type { ServiceEventsArgs, ServiceEventsChildren } from "./service-events";
 export { EventGraph, type EventGraphArgs } from "./event-graph";

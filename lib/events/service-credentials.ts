@@ -34,7 +34,8 @@ function withCredentials(url: pulumi.Input<string>, username: pulumi.Input<strin
  * credentials (one user per server). Kafka: a `KafkaUser` with SCRAM-SHA-512
  * and exactly the ACLs of its topics and groups. RabbitMQ: a `User` and a
  * `Permission` (write its exchanges, read its queues). Kafka and RabbitMQ
- * passwords are generated once and kept in state as secrets.
+ * passwords are generated once and kept in state as secrets. `component` is
+ * the `switchyard.dev/component` label of those objects (the service's kind).
  */
 export function createServiceCredentials(
   parent: pulumi.Resource,
@@ -42,6 +43,7 @@ export function createServiceCredentials(
   broker: EventBroker,
   subscriptions: readonly SubscriptionObjects[],
   publishes: readonly Topic[],
+  component = "eventservice",
 ): ServiceCredentials {
   if (broker.kind === "nats") {
     const c = broker.credentials;
@@ -53,7 +55,7 @@ export function createServiceCredentials(
     };
   }
   const password = new GeneratedPassword(`${name}-${broker.kind}-password`, 32, { parent });
-  const m = brokerMeta(name, "eventservice", broker.namespace, { "switchyard.dev/broker": broker.logicalName });
+  const m = brokerMeta(name, component, broker.namespace, { "switchyard.dev/broker": broker.logicalName });
   if (broker.kind === "kafka") {
     const brokerSecret = new k8s.core.v1.Secret(
       `${name}-kafka-credentials`,

@@ -26,7 +26,7 @@ const TYPE = "switchyard:index:Subscription";
 /** Longest suffix a subscription adds to its objects' names (RabbitMQ bindings: `<name>-binding-<n>`). */
 export const SUBSCRIPTION_SUFFIX = "-binding-10";
 
-/** Set by EventService: the service that owns the subscription in the event graph. */
+/** Set by a service (of any kind) that declares the subscription: its owner in the event graph. */
 export const SUBSCRIPTION_OWNER = Symbol("switchyard.subscriptionOwner");
 
 export interface SubscriptionArgs extends DeliveryArgs {
@@ -64,8 +64,8 @@ export function validateSubscription(args: SubscriptionArgs, fallbackDurable: st
 
 /**
  * The objects and settings of one durable subscription. `Subscription` is
- * this as a component; an `EventService` keeps its subscriptions as these
- * plain records, their objects being children of the service itself.
+ * this as a component; a service (of any kind) keeps its subscriptions as
+ * these plain records, their objects being children of the service itself.
  */
 export interface SubscriptionObjects {
   readonly contract: DeliveryContract;
@@ -154,8 +154,9 @@ export function createSubscriptionObjects(
  * A durable subscription with its delivery contract: a JetStream `Consumer`;
  * a RabbitMQ quorum `Queue`, its `Binding`s and a `Policy` (delivery limit,
  * dead-lettering, retention); or, for Kafka, the consumer group's retry
- * topics. For a consumer outside this stack; an EventService creates its own
- * subscriptions' objects (see `EventService.subscriptions`).
+ * topics. For a consumer outside this stack; a service creates its own
+ * subscriptions' objects (see `subscriptions` of AutoScaledService,
+ * FailoverGroup and EventService).
  */
 export class Subscription extends pulumi.ComponentResource implements SubscriptionObjects {
   declare readonly [BRAND]: string;

@@ -87,7 +87,7 @@ export const LABELS = {
   team: "switchyard.dev/team",
 } as const;
 
-/** Pod annotation of an EventService: the logical names of the topics it subscribes or publishes to, comma-separated (for log pipelines). */
+/** Pod annotation of a service that declares events: the logical names of the topics it subscribes or publishes to, comma-separated (for log pipelines). */
 export const TOPICS_ANNOTATION = "switchyard.dev/topics";
 
 /**

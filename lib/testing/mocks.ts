@@ -101,8 +101,9 @@ function wire(struct: unknown): Record<string, any> {
 
 /**
  * Forgets switchyard's per-stack state kept in this process: the event graph
- * (brokers, topics, services, the `EventGraph` seal) and the monitored
- * workloads `StackDashboard` shows. `setSwitchyardMocks` calls it; call it
+ * (brokers, topics, services, the `EventGraph` seal; the graph of a stack
+ * resource left over from an earlier `runInPulumiStack` is no longer used nor
+ * checked) and the monitored workloads `StackDashboard` shows. `setSwitchyardMocks` calls it; call it
  * yourself (e.g. in `beforeEach`) when you install Pulumi mocks another way.
  */
 export function resetSwitchyardState(): void {

@@ -103,7 +103,7 @@ describe("an up killed mid-deploy, then a new up", () => {
     const ns = res.outputs.namespaceName!.value;
     // Exactly one Deployment per service: nothing was created twice.
     const deployments = getJson(["get", "deployments", "-n", ns]).items.map((d: any) => d.metadata.labels["app.kubernetes.io/name"]);
-    expect(deployments.sort()).toEqual(["catalog", "checkout", "fulfillment", "order-relay", "web"]);
+    expect(deployments.sort()).toEqual(["catalog", "checkout", "fulfillment", "web"]);
     expect(changes((await stack.preview({ onOutput: log })).changeSummary)).toEqual({});
     await stack.destroy({ onOutput: log });
     expect(labelled("switchyard.dev/service in (catalog,checkout,web,fulfillment,order-relay)")).toEqual([]);

@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { type NatsConnection, StringCodec, connect } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AutoScaledService, EventService, FailoverGroup, NatsJetStream, StackDashboard, Topic } from "../../lib";
+import { AutoScaledService, EventService, FailoverGroup, NatsJetStream, StackDashboard, Subscription, Topic } from "../../lib";
 import { parsePromQL } from "../support/promql";
 import { type Exporter, exporterBinaries, startKubeStateMetrics, startNatsExporter } from "./support/exporters";
 import { type Series, perturbed, select, show } from "./support/exposition";
@@ -286,8 +286,11 @@ describe("prometheus-nats-exporter publishes every JetStream series the event al
         { namespace: ns.metadata.name, existing: { url: srv.url, monitoringEndpoint: srv.monitoringEndpoint, credentials: { username: srv.user, password: pulumi.secret(srv.password) } } },
         { dependsOn: [ns] },
       );
-      const orders = new Topic("orders", { broker: bus, subjects: ["orders.created", "orders.cancelled"] });
+      // The test publishes with its own NATS client, outside the stack: the topic is external.
+      const orders = new Topic("orders", { broker: bus, subjects: ["orders.created", "orders.cancelled"], external: true });
       const dlq = new Topic("orders-dlq", { broker: bus, deadLetterFor: orders });
+      // Someone reads the dead letters (a dead-letter topic nothing reads is an error of the graph).
+      new Subscription("dlq-audit", { topic: dlq, durableName: "dlq-audit" });
       const fulfil = new EventService(
         "fulfil",
         {

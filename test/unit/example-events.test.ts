@@ -42,16 +42,20 @@ describe.each([true, false])("examples/events under Pulumi mocks (preview=%s)", 
         `${NACK("Stream")}::orders-dlq`,
         `${NACK("Consumer")}::fulfillment-fulfillment`,
         `${NACK("Consumer")}::orders-dlq-audit-orders-dlq-audit`,
-        // publisher, worker, dead-letter reader
+        // publisher (an HTTP API scaled on CPU), worker, dead-letter reader
         "kubernetes:apps/v1:Deployment::orders-api",
         "kubernetes:core/v1:Service::orders-api",
+        "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::orders-api-hpa",
+        "kubernetes:core/v1:Secret::orders-api-events",
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy::orders-api-to-bus",
         "kubernetes:apps/v1:Deployment::fulfillment",
         "kubernetes:keda.sh/v1alpha1:ScaledObject::fulfillment-scaler",
         "kubernetes:apps/v1:Deployment::orders-dlq-audit",
         "kubernetes:networking.k8s.io/v1:NetworkPolicy::fulfillment-to-bus",
       ]),
     );
-    expect(registrations.filter((r) => r.type === "switchyard:index:EventService").map((r) => r.name).sort()).toEqual(["fulfillment", "orders-api", "orders-dlq-audit"]);
+    expect(registrations.filter((r) => r.type === "switchyard:index:EventService").map((r) => r.name).sort()).toEqual(["fulfillment", "orders-dlq-audit"]);
+    expect(registrations.filter((r) => r.type === "switchyard:index:AutoScaledService").map((r) => r.name)).toEqual(["orders-api"]);
     expect(registrations.filter((r) => r.type === "switchyard:index:EventGraph").map((r) => r.name)).toEqual(["events"]);
 
     // The worker's delivery contract, as the JetStream consumer.
@@ -70,7 +74,10 @@ describe.each([true, false])("examples/events under Pulumi mocks (preview=%s)", 
       maxReplicaCount: 10,
       triggers: [{ type: "nats-jetstream", metadata: { stream: "orders", consumer: "fulfillment", lagThreshold: "50" } }],
     });
-    expect(find("kubernetes:apps/v1:Deployment", "orders-api").inputs.spec.replicas).toBe(2);
+    // The API's HPA owns its replicas; it publishes with the broker address from its own Secret.
+    expect(find("kubernetes:apps/v1:Deployment", "orders-api").inputs.spec.replicas).toBeUndefined();
+    const env = find("kubernetes:apps/v1:Deployment", "orders-api").inputs.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
+    expect(env).toEqual(expect.arrayContaining(["EVENTS_BROKER_URL", "EVENTS_PUBLISHES", "EVENTS_PUB_ORDERS_TOPIC", "EVENTS_PUB_ORDERS_SUBJECTS"]));
   });
 
   it("passes the event graph checks and exports AsyncAPI and Mermaid as stack outputs", async () => {

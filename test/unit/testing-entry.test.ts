@@ -247,6 +247,7 @@ describe("per-stack state in lib/", () => {
       "lib/components/monitoring-resources.ts: fallbackRegistry", // resetMonitoredWorkloads()
       "lib/components/monitoring-resources.ts: registries", // keyed by the stack resource
       "lib/events/broker.ts: fallback", // resetEventGraph()
+      "lib/events/broker.ts: generation", // resetEventGraph() retires the stacks' graphs made before it
       "lib/events/broker.ts: graphs", // keyed by the stack resource
     ]);
   });
