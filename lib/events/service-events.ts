@@ -2,14 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { CallTarget, ServiceDefinition } from "../model/workload-args";
 import { type Manifest, buildCallPolicy } from "../model/workload-manifests";
-import { AUTONAME_SUFFIX_LENGTH, MAX_NAME_LENGTH } from "../model/names";
+import { AUTONAME_SUFFIX_LENGTH, MAX_NAME_LENGTH, envStem } from "../model/names";
 import { Problems, show } from "../model/problems";
-import { type ResolvedWorkload, TOPICS_ANNOTATION } from "../model/workload-resolve";
+import { type ResolvedWorkload, TOPICS_ANNOTATION, normalizeCall } from "../model/workload-resolve";
 import type { MonitoredSubscription } from "../observability/targets";
 import { withStableName } from "../components/workload-resources";
 import type { EventBroker } from "./broker";
 import { topicCaptures } from "./delivery";
-import { EVENT_ENV, EVENT_ENV_PREFIX, brokerEnv, publishEnv, subscriptionEnv } from "./event-env";
+import { EVENT_ENV, EVENT_ENV_PREFIX, brokerEnv, publishEnv, publishEnvStem, subscriptionEnv, subscriptionEnvStem } from "./event-env";
 import type { EventGraphModel, ServiceNode } from "./graph";
 import { type ServiceCredentials, createServiceCredentials } from "./service-credentials";
 import { SUBSCRIPTION_OWNER, SUBSCRIPTION_SUFFIX, SUBSCRIPTION_TYPE, type SubscriptionArgs, type SubscriptionObjects, createSubscriptionObjects, validateSubscription } from "./subscription";
@@ -124,6 +124,20 @@ export function validateServiceEvents(name: string, def: ServiceDefinition & Ser
       problems.add(prop, `\`${prop}\` uses the prefix ${show(EVENT_ENV_PREFIX)}, which ${o.injector} reserves for the variables it injects. Rename it.`);
     }
   }
+  // A callee's variable lands on the reserved prefix too (a ServiceRef named "events-broker" sets EVENTS_BROKER_URL).
+  (def.calls ?? []).forEach((c, i) => {
+    let env: string | undefined;
+    try {
+      const n = normalizeCall(c);
+      env = n.env ?? `${envStem(n.target.logicalName)}_URL`;
+    } catch {
+      return; // a malformed call is reported with the service definition
+    }
+    if (env?.startsWith(EVENT_ENV_PREFIX)) {
+      const prop = p(`calls[${i}]`);
+      problems.add(prop, `\`${prop}\` injects ${show(env)}, under the prefix ${show(EVENT_ENV_PREFIX)} that ${o.injector} reserves for the variables it injects. Name the variable with \`{ target, env: "..." }\`.`);
+    }
+  });
   const subs = def.subscribes ?? [];
   const pubs = (def.publishes ?? []).map(publishedTopic);
   let first: { broker: string; property: string } | undefined;
@@ -135,6 +149,16 @@ export function validateServiceEvents(name: string, def: ServiceDefinition & Ser
     }
   };
   const durables = new Set<string>();
+  // Names that differ only by punctuation or case give the same variables: the container would see one of them.
+  const stems = new Map<string, string>();
+  const claimStem = (stem: string, property: string, value: string) => {
+    const other = stems.get(stem);
+    if (other !== undefined) {
+      problems.add(property, `\`${property}\` (${show(value)}) gives the same variables (${stem}_*) as \`${other}\`: the container would see only one of them. Choose names that differ in letters or digits.`);
+    } else {
+      stems.set(stem, property);
+    }
+  };
   subs.forEach((s, i) => {
     const prefix = p(`subscribes[${i}]`);
     const durable = durableOf(name, s);
@@ -154,6 +178,8 @@ export function validateServiceEvents(name: string, def: ServiceDefinition & Ser
     }
     if (durables.has(durable)) {
       problems.add(`${prefix}.durableName`, `\`${prefix}.durableName\` (${show(durable)}) is used by two subscriptions of this service. Give each its own durable name.`);
+    } else {
+      claimStem(subscriptionEnvStem(durable), s.durableName !== undefined ? `${prefix}.durableName` : `${prefix}.topic`, durable);
     }
     durables.add(durable);
   });
@@ -164,6 +190,7 @@ export function validateServiceEvents(name: string, def: ServiceDefinition & Ser
       return;
     }
     noteBroker(topic, prefix);
+    if (!pubs.slice(0, i).some((q) => q.topic === topic)) claimStem(publishEnvStem(topic.logicalName), `${prefix}.topic`, topic.logicalName);
     if (subjects.length && topic.spec.broker.kind === "kafka") {
       problems.add(`${prefix}.subjects`, `\`${prefix}.subjects\` does not apply to Kafka topic ${show(topic.logicalName)}. Remove it.`);
     }

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Parser } from "@asyncapi/parser";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { AutoScaledService, EventGraph, EventService, FailoverGroup, KafkaBroker, NatsJetStream, RabbitMqBroker, Topic, resetEventGraph, stableName } from "../../lib";
+import { AutoScaledService, EventGraph, EventService, FailoverGroup, KafkaBroker, NatsJetStream, RabbitMqBroker, ServiceRef, Topic, resetEventGraph, stableName } from "../../lib";
 import { aliasesSent, childList, installMocks, isWireSecret, registrations, settle, unsecret, valueOf } from "../support/mocks";
 import { expectValidManifests, reasons, thrown } from "../support/events";
 
@@ -370,5 +370,30 @@ describe.each([true, false])("publishes and subscribes: validation before anythi
     ]);
     await settle();
     expect(registrations.length).toBe(before);
+  });
+
+  it("env names that collide after normalisation: durable names and topics differing only by punctuation, a callee on the EVENTS_ prefix", async () => {
+    const nats = new NatsJetStream("nats", { existing: { url: "nats://n:4222" } });
+    const ordersNew = new Topic("orders-new", { broker: nats });
+    const ordersNewToo = new Topic("orders--new", { broker: nats, subjects: ["ordersnew.>"] });
+    const broker = new ServiceRef({ name: "events-broker", namespace: "ops", port: 80 });
+    await settle();
+    const before = registrations.length;
+    expect(reasons(thrown(() => new AutoScaledService("api", {
+      image: IMAGE,
+      port: 8080,
+      calls: [broker],
+      subscribes: [{ topic: ordersNew, durableName: "orders-new" }, { topic: ordersNew, durableName: "orders_new" }],
+      publishes: [ordersNew, ordersNewToo],
+      autoscaling: { maxReplicas: 3 },
+    })))).toEqual([
+      '`calls[0]` injects "EVENTS_BROKER_URL", under the prefix "EVENTS_" that AutoScaledService reserves for the variables it injects. Name the variable with `{ target, env: "..." }`.',
+      '`subscribes[1].durableName` ("orders_new") gives the same variables (EVENTS_SUB_ORDERS_NEW_*) as `subscribes[0].durableName`: the container would see only one of them. Choose names that differ in letters or digits.',
+      '`publishes[1].topic` ("orders--new") gives the same variables (EVENTS_PUB_ORDERS_NEW_*) as `publishes[0].topic`: the container would see only one of them. Choose names that differ in letters or digits.',
+    ]);
+    // The fix the message names works.
+    new AutoScaledService("api", { image: IMAGE, port: 8080, calls: [{ target: broker, env: "OPS_BROKER_URL" }], subscribes: [{ topic: ordersNew, durableName: "orders-new" }], autoscaling: { maxReplicas: 3 } });
+    await settle();
+    expect(registrations.length).toBeGreaterThan(before);
   });
 });
