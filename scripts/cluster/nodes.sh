@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # Real nodes of the local cluster: per node a containerd (own root, state and
 # socket) and a kubelet (own root dir, cgroup root, ports and pod subnet on a
-# bridge of its own), plus one kube-proxy for the host. Sourced by up.sh (after
-# the control plane is up: it uses up.sh's start, new_cert, write_kubeconfig,
-# wait_alive) and by down.sh (sy_nodes_down).
+# bridge of its own), plus one kube-proxy for the host. Sourced through
+# common.sh: up.sh calls sy_nodes_up once the control plane is up (it uses
+# up.sh's new_cert and write_kubeconfig, and common.sh's start and wait_alive),
+# down.sh sy_nodes_down and sy_nodes_sweep, node.sh sy_node_stop/sy_node_start.
 #
 # Nodes (SWITCHYARD_REAL_NODES, default 2; 0 for a kwok-only cluster):
 #   real-a  zone-a  pods 10.244.128.0/24 on bridge sy-real-a (node IP 10.244.128.1)
