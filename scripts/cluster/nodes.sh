@@ -33,16 +33,16 @@ sy_node_ip() { printf '10.244.%d.1' $((128 + $1)); }
 sy_node_subnet() { printf '10.244.%d.0/24' $((128 + $1)); }
 
 # ------------------------------------------------------------------- up --
-# sy_nodes_up APP_IMAGES_LINES : start containerd + kubelet per node and
-# kube-proxy; import the images (lines "app-tar=..." / "pause=..." from
-# build-images.sh) into every node's containerd; wait until the nodes are Ready.
+# sy_nodes_up APP_IMAGES_LINES : configure every node and start it
+# (sy_node_start imports the images, lines "app-tar=..." / "pause=..." from
+# build-images.sh, kept in the node's images.env), then kube-proxy; wait until
+# the nodes are Ready.
 sy_nodes_up() {
   local images="$1"
   [ "$SY_REAL_COUNT" -gt 0 ] || return 0
-  local pause pause_tar tars
+  local pause pause_tar
   pause="$(sed -n 's/^pause=//p' <<<"$images")"
   pause_tar="$(sed -n 's/^pause-tar=//p' <<<"$images")"
-  mapfile -t tars < <(sed -n 's/^[a-z]*-tar=//p' <<<"$images")
   [ -n "$pause" ] && [ -f "$pause_tar" ] || { sy_log "up: no pause image (build-images.sh)"; return 1; }
   for tool in containerd ctr runc iptables ip conntrack; do
     command -v "$tool" >/dev/null || { sy_log "up: $tool is missing (bash scripts/toolchain/install-runtime.sh installs it)"; return 1; }
